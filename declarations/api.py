@@ -1,0 +1,404 @@
+"""Producer API under /api/v1/declarations/: interfaces only, each action calls one domain function."""
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, parsers, permissions, serializers, views, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Organization
+
+from . import catalogue, editing, imports, workflow
+from .errors import FileTooLarge
+from .models import PCR, AuditEntry, Declaration
+from .validation import validate
+
+ERROR_SCHEMA = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody",
+            {
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "findings": serializers.ListField(child=serializers.DictField(), required=False),
+            },
+        )
+    },
+)
+
+
+class FindingSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    check = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(required=False)
+    indicator = serializers.CharField(required=False)
+    module = serializers.CharField(required=False)
+    row = serializers.IntegerField(required=False)
+    column = serializers.CharField(required=False)
+
+
+class PlantSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. CN")
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class PCRSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PCR
+        fields = ["code", "name", "programme", "version", "core_standard", "is_en15804"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["at", "actor", "from_status", "to_status", "comment"]
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    plants = PlantSerializer(many=True, required=False)
+    pcr = serializers.SlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
+    lca_practitioner_organization = serializers.SlugRelatedField(
+        slug_field="name", queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    organization = serializers.CharField(source="epd.organization.name", read_only=True)
+    registration_number = serializers.CharField(source="epd.registration_number", read_only=True)
+    standards = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=30)
+    grades = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
+    scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
+    report = serializers.SerializerMethodField()
+    url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "id",
+            "url",
+            "organization",
+            "registration_number",
+            "version",
+            "status",
+            "revision",
+            "product_name",
+            "product_name_zh",
+            "description",
+            "category",
+            "standards",
+            "grades",
+            "production_route",
+            "recycled_content",
+            "plants",
+            "declared_unit",
+            "pcr",
+            "lca_software",
+            "background_database",
+            "characterisation_method",
+            "reference_year",
+            "data_period_start",
+            "data_period_end",
+            "declared_modules",
+            "scenarios",
+            "allocation",
+            "cut_off",
+            "data_quality",
+            "lca_practitioner",
+            "lca_practitioner_organization",
+            "renewable_electricity_claim",
+            "biogenic_carbon_product",
+            "biogenic_carbon_packaging",
+            "valid_until",
+            "report",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ]
+        read_only_fields = ["version", "status", "revision", "declared_modules", "created_at", "updated_at", "submitted_at"]
+        extra_kwargs = {"product_name": {"required": True}}
+
+    def get_report(self, obj) -> dict | None:
+        if not obj.report:
+            return None
+        return {"name": obj.report_name, "sha256": obj.report_sha256}
+
+    def validate_scenarios(self, value: dict) -> dict:
+        for module, scenario in value.items():
+            if module not in catalogue.modules():
+                raise serializers.ValidationError(_("“%(module)s” is not an EN 15804 module.") % {"module": module})
+            if isinstance(scenario, dict):
+                distance = scenario.get("distance_km")
+                if distance not in (None, "") and not (isinstance(distance, int | float) and 0 <= distance < 40000):
+                    raise serializers.ValidationError(_("%(module)s: distance_km must be a number of kilometres.") % {"module": module})
+            elif not isinstance(scenario, str):
+                raise serializers.ValidationError(_("%(module)s: give a text or an object.") % {"module": module})
+        return value
+
+
+class ResultsInputSerializer(serializers.Serializer):
+    results = serializers.JSONField(help_text="A list of {indicator, module, value, unit?} or a matrix {indicator: {module: value}}")
+    declared_modules = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ResultsSerializer(serializers.Serializer):
+    declared_modules = serializers.ListField(child=serializers.CharField())
+    results = serializers.DictField(child=serializers.DictField(child=serializers.CharField(allow_null=True)))
+    warnings = FindingSerializer(many=True, required=False)
+
+
+class FileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class TransitionResultSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    warnings = FindingSerializer(many=True)
+
+
+class IsProducerForWrites(permissions.BasePermission):
+    message = "Only a producer's staff can change declarations."
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or getattr(request.user, "is_producer", False)
+
+
+RESULTS_EXAMPLE = OpenApiExample(
+    "Matrix",
+    value={
+        "declared_modules": ["A1-A3", "C1", "C2", "C3", "C4", "D"],
+        "results": {"GWP-total": {"A1-A3": "2150", "C1": "4.1", "C2": "6.3", "C3": "1.7", "C4": "0.9", "D": "-1250"}},
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your organization's declarations"),
+    create=extend_schema(
+        summary="Start a declaration (a new EPD, version 1, as a draft)", responses={201: DeclarationSerializer, 400: ERROR_SCHEMA}
+    ),
+    retrieve=extend_schema(summary="One declaration"),
+    partial_update=extend_schema(summary="Change a draft", responses={200: DeclarationSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA}),
+    update=extend_schema(summary="Replace a draft's fields", responses={200: DeclarationSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA}),
+)
+class DeclarationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = DeclarationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsProducerForWrites]
+
+    def get_queryset(self):
+        return Declaration.objects.visible_to(self.request.user).with_related().order_by("-updated_at", "-pk")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        plants = fields.pop("plants", [])
+        declaration = editing.create_declaration(request.user.organization, actor=request.user, plants=plants, **fields)
+        return Response(self.get_serializer(declaration).data, status=201)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        plants = fields.pop("plants", None)
+        declaration = editing.update_declaration(serializer.instance, actor=request.user, plants=plants, **fields)
+        return Response(self.get_serializer(declaration).data)
+
+    @extend_schema(summary="The results matrix", responses=ResultsSerializer)
+    @action(detail=True, methods=["get"], url_path="results")
+    def results(self, request, pk=None):
+        declaration = self.get_object()
+        return Response({"declared_modules": declaration.declared_modules, "results": declaration.results_document()})
+
+    @results.mapping.put
+    @extend_schema(
+        summary="Replace the results matrix from JSON",
+        description="Everything is validated first; with any error nothing is saved and every problem is listed.",
+        request=ResultsInputSerializer,
+        responses={200: ResultsSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        examples=[RESULTS_EXAMPLE],
+    )
+    def put_results(self, request, pk=None):
+        declaration = self.get_object()
+        parsed = imports.read_json_results(request.data)
+        return self._replace(declaration, parsed)
+
+    @extend_schema(
+        summary="Import results from a file",
+        description="The platform's spreadsheet template (XLSX or CSV), an openEPD JSON document, or an ILCD+EPD "
+        "XML/ZIP. The format is recognised from the content. With any error nothing is saved; every problem "
+        "is listed with its row and column.",
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={200: ResultsSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"], url_path="results/import", parser_classes=[parsers.MultiPartParser])
+    def import_results(self, request, pk=None):
+        declaration = self.get_object()
+        upload = _uploaded_file(request)
+        parsed = imports.read_results_file(upload.name, upload.read(), declared_unit=declaration.declared_unit)
+        return self._replace(declaration, parsed)
+
+    def _replace(self, declaration, parsed):
+        warnings = editing.replace_results(
+            declaration, parsed.cells, parsed.declared_modules, actor=self.request.user, parse_findings=parsed.findings
+        )
+        declaration.refresh_from_db()
+        return Response(
+            {
+                "declared_modules": declaration.declared_modules,
+                "results": declaration.results_document(),
+                "warnings": [w.as_dict() for w in warnings],
+            }
+        )
+
+    @extend_schema(summary="Check the declaration as submission would", responses=FindingSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def findings(self, request, pk=None):
+        declaration = self.get_object()
+        return Response([f.as_dict() for f in validate(declaration.facts(), for_submission=True)])
+
+    @extend_schema(
+        summary="Upload the LCA project report (PDF)",
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={200: DeclarationSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
+        methods=["POST"],
+    )
+    @extend_schema(summary="Download the LCA project report", responses={(200, "application/pdf"): OpenApiTypes.BINARY}, methods=["GET"])
+    @action(detail=True, methods=["get", "post"], parser_classes=[parsers.MultiPartParser])
+    def report(self, request, pk=None):
+        declaration = self.get_object()
+        if request.method == "GET":
+            if not declaration.report:
+                return Response({"error": {"code": "not_found", "message": _("No report attached yet.")}}, status=404)
+            return FileResponse(
+                declaration.report.open("rb"), content_type="application/pdf", filename=declaration.report_name or "lca-report.pdf"
+            )
+        upload = _uploaded_file(request, limit=None)
+        declaration = editing.attach_report(declaration, actor=request.user, name=upload.name, content=upload.read())
+        return Response(self.get_serializer(declaration).data)
+
+    @extend_schema(
+        summary="Submit for verification",
+        request=TransitionInputSerializer,
+        responses={200: TransitionResultSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        declaration = self.get_object()
+        comment = _comment(request)
+        declaration, findings = workflow.submit(declaration, actor=request.user, comment=comment)
+        return Response({"status": declaration.status, "warnings": [f.as_dict() for f in findings]})
+
+    @extend_schema(
+        summary="Withdraw a draft",
+        request=TransitionInputSerializer,
+        responses={200: TransitionResultSerializer, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        declaration = workflow.withdraw(self.get_object(), actor=request.user, comment=_comment(request))
+        return Response({"status": declaration.status, "warnings": []})
+
+    @extend_schema(
+        summary="Start a new version of a published EPD (a draft copy of this one)",
+        request=None,
+        responses={201: DeclarationSerializer, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        draft = editing.start_new_version(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(draft).data, status=201)
+
+    @extend_schema(summary="The audit trail", responses=AuditEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def audit(self, request, pk=None):
+        entries = self.get_object().audit_entries.select_related("actor")
+        return Response(AuditEntrySerializer(entries, many=True).data)
+
+
+def _comment(request) -> str:
+    serializer = TransitionInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["comment"]
+
+
+def _uploaded_file(request, limit: int | None = -1):
+    serializer = FileUploadSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    upload = serializer.validated_data["file"]
+    cap = settings.MAX_RESULTS_FILE_BYTES if limit == -1 else limit
+    if cap is not None and upload.size > cap:
+        raise FileTooLarge(_("The file is %(size).1f MB; the limit is %(limit).1f MB.") % {"size": upload.size / 1e6, "limit": cap / 1e6})
+    return upload
+
+
+class PCRViewSet(viewsets.ReadOnlyModelViewSet):
+    """The PCR catalogue (public)."""
+
+    queryset = PCR.objects.filter(active=True)
+    serializer_class = PCRSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "code"
+    pagination_class = None
+
+
+@extend_schema(summary="EN 15804+A2 indicators and modules", responses=OpenApiResponse(OpenApiTypes.OBJECT))
+class CatalogueView(viewsets.ViewSet):
+    permission_classes = [permissions.AllowAny]
+
+    def list(self, request):
+        return Response(
+            {
+                "indicators": [
+                    {
+                        "code": i.code,
+                        "name": i.name,
+                        "name_zh": i.name_zh,
+                        "category": i.category,
+                        "unit": i.unit,
+                        "mandatory": i.mandatory,
+                        "openepd_key": i.openepd_key,
+                        "ilcd_uuid_ef30": i.ilcd_uuid_ef30,
+                        "ilcd_uuid_ef31": i.ilcd_uuid_ef31,
+                    }
+                    for i in catalogue.indicators().values()
+                ],
+                "modules": [{"code": m.code, "name": m.name, "name_zh": m.name_zh, "stage": m.stage} for m in catalogue.modules().values()],
+                "categories": [{"code": c.code, "name": c.name, "name_zh": c.name_zh} for c in catalogue.CATEGORIES],
+                "production_routes": [{"code": v, "name": str(label)} for v, label in catalogue.ProductionRoute.choices],
+            }
+        )
+
+
+TEMPLATE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@extend_schema(
+    summary="The results spreadsheet template",
+    description="Indicators as rows, modules as columns, units shown. Fill it in and import it.",
+    responses={(200, TEMPLATE_TYPES["xlsx"]): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.STR},
+)
+class ResultsTemplateView(views.APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request, fmt: str):
+        from . import spreadsheet  # TEMPORARY local import until declarations/spreadsheet.py lands
+
+        content = spreadsheet.build_template(fmt)
+        response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="steel-epd-results-template.{fmt}"'
+        return response

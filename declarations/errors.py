@@ -1,0 +1,116 @@
+"""Domain exceptions and the one API error shape they map to.
+
+Every error response of the API looks like
+    {"error": {"code": "...", "message": "...", "findings": [{"severity", "check", "message", "field",
+     "indicator", "module", "row", "column"}, ...]}}
+so a client (or a mill's LCA engineer) reads one shape whatever went wrong.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from .validation import ERROR, Finding
+
+
+class DomainError(Exception):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(self, message: str, findings: Iterable[Finding] = ()):
+        super().__init__(message)
+        self.message = message
+        self.findings = list(findings)
+
+    def as_dict(self) -> dict:
+        body: dict = {"code": self.code, "message": self.message}
+        if self.findings:
+            body["findings"] = [f.as_dict() for f in self.findings]
+        return {"error": body}
+
+
+class InvalidDeclaration(DomainError):
+    """Input that cannot be saved or submitted; carries every finding, not just the first."""
+
+    code = "invalid_declaration"
+
+    def __init__(self, findings: Iterable[Finding], message: str | None = None):
+        findings = list(findings)
+        count = sum(1 for f in findings if f.severity == ERROR)
+        super().__init__(message or _("%(count)d problem(s) to fix; nothing was saved.") % {"count": count}, findings)
+
+
+class InvalidFile(DomainError):
+    code = "invalid_file"
+
+
+class FileTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "file_too_large"
+
+
+class TransitionNotAllowed(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "transition_not_allowed"
+
+
+class TransitionForbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
+class NotEditable(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "not_editable"
+
+
+def _field_findings(detail, prefix: str = "") -> list[Finding]:
+    """Flatten DRF's nested serializer errors into findings that name the field."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            if isinstance(key, int):  # list items, as DRF reports them for ListField and many=True
+                out += _field_findings(value, f"{prefix}[{key}]")
+                continue
+            name = key if key != "non_field_errors" else ""
+            out += _field_findings(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [Finding(ERROR, "field", str(item), field=prefix) for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            if item:
+                out += _field_findings(item, f"{prefix}[{index}]")
+        return out
+    return [Finding(ERROR, "field", str(detail), field=prefix)]
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        findings = _field_findings(exc.detail)
+        message = findings[0].message if len(findings) == 1 else _("%(count)d problem(s) to fix.") % {"count": len(findings)}
+        body = {"error": {"code": "invalid", "message": message, "findings": [f.as_dict() for f in findings]}}
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = {"error": {"code": code, "message": str(detail)}}
+    response.data = body
+    return response

@@ -1,0 +1,244 @@
+"""Readers that turn what a mill sends — JSON, spreadsheets, openEPD, ILCD+EPD — into result cells.
+
+A reader only reads: it reports what it could not read as findings that name the row and column
+(or JSON field), and leaves every rule about the values to `validation.validate()`, which
+`editing.replace_results()` runs on whatever the reader produced.
+"""
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from . import catalogue
+from .errors import FileTooLarge, InvalidFile
+from .validation import ERROR, Finding, ResultCell, is_module_not_declared, parse_value
+
+
+@dataclass
+class ParsedResults:
+    cells: list[ResultCell] = field(default_factory=list)
+    declared_modules: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    declared_unit: str = ""  # as the file states it, when it does (the spreadsheet's "Declared unit" cell)
+
+
+def declared_modules_of(cells: list[ResultCell], not_declared: set[str]) -> list[str]:
+    """Modules with at least one cell, minus those marked MND, in catalogue order."""
+    present = {c.module for c in cells} - not_declared
+    return [m for m in catalogue.module_codes() if m in present]
+
+
+def read_json_results(data: object) -> ParsedResults:
+    """The API's JSON: {"results": [{"indicator", "module", "value", "unit"?}, ...] or
+    {"GWP-total": {"A1-A3": "2150", ...}, ...}, "declared_modules": [...]?}.
+
+    A value of "MND" marks the module as not declared; null or "ND" is "not declared" for that indicator.
+    """
+    parsed = ParsedResults()
+    if not isinstance(data, dict) or "results" not in data:
+        parsed.findings.append(Finding(ERROR, "format", _("Send an object with a “results” list or matrix."), field="results"))
+        return parsed
+    raw = data["results"]
+    entries: list[tuple[str, object, object, object, str]] = []  # indicator, module, value, unit, field path
+    if isinstance(raw, list):
+        for index, item in enumerate(raw):
+            path = f"results[{index}]"
+            if not isinstance(item, dict):
+                parsed.findings.append(
+                    Finding(ERROR, "format", _("Each result is an object with indicator, module and value."), field=path)
+                )
+                continue
+            entries.append((item.get("indicator"), item.get("module"), item.get("value"), item.get("unit"), path))
+    elif isinstance(raw, dict):
+        for code, row in raw.items():
+            if not isinstance(row, dict):
+                parsed.findings.append(
+                    Finding(ERROR, "format", _("Give %(code)s as an object of module: value.") % {"code": code}, field=f"results.{code}")
+                )
+                continue
+            unit = row.get("unit")
+            for module, value in row.items():
+                if module != "unit":
+                    entries.append((code, module, value, unit, f"results.{code}.{module}"))
+    else:
+        parsed.findings.append(Finding(ERROR, "format", _("“results” must be a list or an object."), field="results"))
+        return parsed
+
+    not_declared: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    modules = catalogue.modules()
+    for code, module, value, unit, path in entries:
+        indicator = catalogue.indicator_by_identity(str(code)) if isinstance(code, str) else None
+        if indicator is None:
+            parsed.findings.append(
+                Finding(
+                    ERROR,
+                    "P22",
+                    _("“%(code)s” is not an EN 15804+A2 indicator code (use e.g. GWP-total, PENRT, or its ILCD UUID).") % {"code": code},
+                    field=path,
+                )
+            )
+            continue
+        if module not in modules:
+            parsed.findings.append(
+                Finding(
+                    ERROR,
+                    "module",
+                    _("“%(module)s” is not an EN 15804 module (A1-A3, A4, A5, B1-B7, C1-C4, D).") % {"module": module},
+                    field=path,
+                    indicator=indicator.code,
+                )
+            )
+            continue
+        if is_module_not_declared(value):
+            not_declared.add(module)
+            continue
+        number, problem = parse_value(value)
+        if problem:
+            parsed.findings.append(
+                Finding(
+                    ERROR,
+                    "value",
+                    _("%(code)s in %(module)s: %(problem)s.") % {"code": indicator.code, "module": module, "problem": problem},
+                    field=path,
+                    indicator=indicator.code,
+                    module=module,
+                )
+            )
+            continue
+        if (indicator.code, module) in seen:
+            parsed.findings.append(
+                Finding(
+                    ERROR,
+                    "value",
+                    _("%(code)s in %(module)s is given twice.") % {"code": indicator.code, "module": module},
+                    field=path,
+                    indicator=indicator.code,
+                    module=module,
+                )
+            )
+            continue
+        seen.add((indicator.code, module))
+        parsed.cells.append(ResultCell(indicator.code, module, number, unit=str(unit or ""), field=path))
+
+    explicit = data.get("declared_modules")
+    if explicit is None:
+        parsed.declared_modules = declared_modules_of(parsed.cells, not_declared)
+    elif isinstance(explicit, list) and all(isinstance(m, str) and m in modules for m in explicit):
+        parsed.declared_modules = [m for m in catalogue.module_codes() if m in explicit]
+    else:
+        parsed.findings.append(
+            Finding(
+                ERROR,
+                "module",
+                _('“declared_modules” must list EN 15804 module codes, e.g. ["A1-A3", "C1", "C2", "C3", "C4", "D"].'),
+                field="declared_modules",
+            )
+        )
+    return parsed
+
+
+# ---------------------------------------------------------------- files: the format is read from the bytes, not the name
+
+ILCD_MARKERS = (b"lca.jrc.it/ILCD", b"iai.kit.edu/EPD", b"indata.network/EPD")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _display(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:100]
+
+
+def _zip_kind(name: str, content: bytes) -> str:
+    try:
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            names = archive.namelist()
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            xml_names = [n for n in names if n.lower().endswith(".xml")]
+            if any("processes/" in n.lower() for n in xml_names):
+                return "ilcd"
+            for member in xml_names[:20]:
+                with archive.open(member) as stream:
+                    if any(marker in stream.read(4096) for marker in ILCD_MARKERS):
+                        return "ilcd"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
+        raise InvalidFile(_("“%(name)s” is a damaged ZIP file.") % {"name": _display(name)})
+    raise InvalidFile(
+        _("“%(name)s” is a ZIP archive, but neither an Excel workbook (.xlsx) nor an ILCD+EPD archive.") % {"name": _display(name)}
+    )
+
+
+def sniff_format(name: str, content: bytes) -> str:
+    """Which reader a file needs (xlsx, ilcd, json or csv), told by its content; the name only sharpens the errors."""
+    if content.startswith(ZIP_MAGICS):
+        return _zip_kind(name, content)
+    head = content[:4096].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"<"):
+        if any(marker in head for marker in ILCD_MARKERS):
+            return "ilcd"
+        raise InvalidFile(_("“%(name)s” is an XML file, but not an ILCD+EPD data set.") % {"name": _display(name)})
+    if head.startswith((b"{", b"[")):
+        return "json"
+    if head.startswith(b"%PDF"):
+        raise InvalidFile(
+            _(
+                "“%(name)s” is a PDF. Import the results as the spreadsheet template, openEPD JSON or ILCD+EPD; "
+                "attach the PDF as the LCA report."
+            )
+            % {"name": _display(name)}
+        )
+    return "csv"  # the spreadsheet reader refuses binary files and .xlsx names that are not workbooks
+
+
+def _read_json_file(name: str, content: bytes, *, declared_unit: str) -> ParsedResults:
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidFile(_("“%(name)s” is not UTF-8 encoded JSON.") % {"name": _display(name)})
+    except json.JSONDecodeError as exc:
+        raise InvalidFile(
+            _("“%(name)s” is not valid JSON: %(problem)s at line %(line)s, column %(column)s.")
+            % {"name": _display(name), "problem": exc.msg, "line": exc.lineno, "column": exc.colno},
+            [Finding(ERROR, "format", exc.msg, row=exc.lineno, column=str(exc.colno))],
+        )
+    if not isinstance(data, dict):
+        raise InvalidFile(_("“%(name)s” must hold one JSON object (an openEPD document).") % {"name": _display(name)})
+    if "results" in data and "impacts" not in data:
+        # The platform's own JSON: the API's results body, or a published EPD's full document (epd.json).
+        modules = data.get("declared_modules")
+        if modules is None and isinstance(data.get("lca"), dict):
+            modules = data["lca"].get("declared_modules")
+        return read_json_results({"results": data["results"], **({"declared_modules": modules} if modules is not None else {})})
+    from . import openepd_io  # imports ParsedResults from here
+
+    return openepd_io.read_openepd(data, declared_unit=declared_unit)
+
+
+def read_results_file(name: str, content: bytes, *, declared_unit: str) -> ParsedResults:
+    """Results from an uploaded file: the spreadsheet template (XLSX or CSV), openEPD JSON or ILCD+EPD (XML or ZIP).
+
+    The format is recognised from the content; a file that cannot be read at all raises InvalidFile,
+    one that is too big FileTooLarge. Everything else comes back as findings that name where it is.
+    """
+    cap = settings.MAX_RESULTS_FILE_BYTES
+    if len(content) > cap:
+        raise FileTooLarge(_("The file is %(size).1f MB; the limit is %(limit).1f MB.") % {"size": len(content) / 1e6, "limit": cap / 1e6})
+    if not content.strip():
+        raise InvalidFile(_("“%(name)s” is empty.") % {"name": _display(name)})
+    # The readers import ParsedResults from this module, so they are imported here, not at the top.
+    kind = sniff_format(name, content)
+    if kind in ("xlsx", "csv"):
+        from . import spreadsheet
+
+        return spreadsheet.read_spreadsheet(_display(name), content, declared_unit=declared_unit)
+    if kind == "ilcd":
+        from . import ilcd, spreadsheet
+
+        if content.startswith(ZIP_MAGICS):
+            spreadsheet.check_zip_container(content, _display(name))
+        return ilcd.read_ilcd(content, declared_unit=declared_unit)
+    return _read_json_file(name, content, declared_unit=declared_unit)

@@ -1,0 +1,57 @@
+"""The platform's full JSON of a published EPD: what the mill declared, plus the publication block."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+
+from declarations import thresholds
+from declarations.models import Declaration
+from declarations.validation import add_years
+
+REGISTRATION_PREFIX = "EPD-STEEL"
+FORMAT = "steel-epd-platform/epd/1"
+
+
+def registration_number(declaration: Declaration, year: int) -> str:
+    """EPD-STEEL-<year of first publication>-<EPD id>: unique, and the same whoever computes it."""
+    return declaration.epd.registration_number or f"{REGISTRATION_PREFIX}-{year}-{declaration.epd_id:06d}"
+
+
+def validity(issued: date, requested: date | None) -> date:
+    """At most five years from issue (EN 15804 clause 9); earlier when the mill asked for it."""
+    limit = add_years(issued, thresholds.MAX_VALIDITY_YEARS) - timedelta(days=1)
+    return min(requested, limit) if requested and requested >= issued else limit
+
+
+def links(number: str, version: int) -> dict[str, str]:
+    api = f"{settings.SITE_URL}/api/v1/epds/{number}"
+    query = f"?version={version}"
+    return {
+        "registry": f"{settings.SITE_URL}/epds/{number}/{query}",
+        "pdf": f"{api}/document.pdf{query}",
+        "json": f"{api}/epd.json{query}",
+        "json_signature": f"{api}/epd.jws{query}",
+        "openepd": f"{api}/openepd.json{query}",
+        "openepd_signature": f"{api}/openepd.jws{query}",
+        "ilcd": f"{api}/ilcd.xml{query}",
+        "keys": f"{settings.SITE_URL}/api/v1/keys/",
+        "log": f"{settings.SITE_URL}/api/v1/log/tree-head",
+    }
+
+
+def build_document(declaration: Declaration, *, number: str, issued: date, valid_until: date) -> dict:
+    declared = declaration.as_document()
+    report_digest = declared.pop("report_sha256")
+    return {
+        "format": FORMAT,
+        "registration_number": number,
+        "version": declaration.version,
+        "issued": issued.isoformat(),
+        "valid_until": valid_until.isoformat(),
+        "programme_operator": dict(settings.PROGRAMME_OPERATOR),
+        **declared,
+        "lca_report_sha256": report_digest,
+        "verification": declaration.verification_statement.as_document(),
+        "supersedes": {"registration_number": number, "version": declaration.version - 1} if declaration.version > 1 else None,
+        "links": links(number, declaration.version),
+    }

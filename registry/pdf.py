@@ -1,0 +1,260 @@
+"""The published EPD as a bilingual (English / 简体中文) PDF, rendered by WeasyPrint from templates/pdf/.
+
+Nothing is fetched from outside while rendering: the URL fetcher serves data: URIs only, fonts come
+from fontconfig ("Noto Sans CJK SC") and WeasyPrint embeds subsets of them. The same document renders
+to the same bytes, so a re-run publish task produces an identical PDF.
+"""
+
+import logging
+import threading
+from functools import cache
+
+import segno
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from declarations import catalogue
+
+from .charts import gwp_by_module_svg, to_decimal
+
+logger = logging.getLogger(__name__)
+
+ND = "ND"
+RESULT_GROUPS = (
+    ("core impact", "Core environmental impact indicators", "核心环境影响指标"),
+    ("additional impact", "Additional environmental impact indicators", "附加环境影响指标"),
+    ("resource use", "Resource use", "资源使用"),
+    ("waste", "Waste categories", "废物类别"),
+    ("output flow", "Output flows", "输出流"),
+)
+PORTRAIT_MODULE_COLUMNS = 8
+# The system-boundary table shows A1, A2, A3 one by one; "A1-A3" declares all three at once.
+BOUNDARY_MODULES = tuple(code for code in catalogue.module_codes() if code != catalogue.AGGREGATED_PRODUCT_MODULE)
+SCENARIO_PARAMETERS = {
+    "distance_km": ("Distance", "运输距离", "km"),
+    "vehicle": ("Vehicle", "运输工具", ""),
+    "capacity_utilisation_percent": ("Capacity utilisation", "装载率", "%"),
+    "collected_kg": ("Collected separately", "单独收集", "kg"),
+    "recycled_kg": ("Recycled", "回收再利用", "kg"),
+    "reused_kg": ("Reused", "再使用", "kg"),
+    "landfilled_kg": ("Landfilled", "填埋", "kg"),
+}
+
+
+class ExternalResourceRefused(ValueError):
+    """Raised by the URL fetcher for anything that is not an inline data: URI."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Serves data: URIs and refuses every other URL (http, https, file, ftp…); remembers what it refused."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data"})
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if not url.strip().lower().startswith("data:"):
+            self.refused.append(url)
+            raise ExternalResourceRefused(f"refused to fetch {url!r}: the EPD PDF loads nothing from outside")
+        return super().fetch(url, headers)
+
+
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    # Reusing the configuration keeps Pango's font cache warm between renders; Pango objects stay in one thread.
+    if not hasattr(_local, "font_config"):
+        _local.font_config = FontConfiguration()
+    return _local.font_config
+
+
+@cache
+def _stylesheet_source() -> str:
+    return get_template("pdf/epd.css").template.source
+
+
+def _stylesheet() -> CSS:
+    if not hasattr(_local, "stylesheet"):
+        _local.stylesheet = CSS(string=_stylesheet_source(), font_config=_font_config(), url_fetcher=LocalOnlyFetcher())
+    return _local.stylesheet
+
+
+def html_to_pdf(html: str, *, url_fetcher: LocalOnlyFetcher | None = None) -> bytes:
+    """Render HTML with the EPD stylesheet; every resource other than a data: URI is refused."""
+    fetcher = url_fetcher or LocalOnlyFetcher()
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    if fetcher.refused:
+        logger.warning("EPD PDF: refused to fetch %s", ", ".join(fetcher.refused))
+    return pdf
+
+
+def render_pdf(document: dict) -> bytes:
+    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document)."""
+    return html_to_pdf(render_to_string("pdf/epd.html", pdf_context(document)))
+
+
+def pdf_context(document: dict) -> dict:
+    product, lca = document["product"], document["lca"]
+    declared = _ordered_modules(lca["declared_modules"])
+    groups = result_groups(document["results"], declared)
+    return {
+        "doc": document,
+        "product": product,
+        "manufacturer": document["manufacturer"],
+        "lca": lca,
+        "pcr": lca.get("pcr") or {},
+        "verification": document.get("verification") or {},
+        "category": catalogue.CATEGORY_BY_CODE.get(product.get("category", "")),
+        "route": _route_labels(product.get("production_route")),
+        "plants": [_joined(plant.get("name"), plant.get("city"), plant.get("country")) for plant in document.get("plants") or []],
+        "data_period": " – ".join(day for day in lca.get("data_period") or [] if day),
+        "declared": declared,
+        "wide_results": len(declared) > PORTRAIT_MODULE_COLUMNS,
+        "aggregated_product_stage": catalogue.AGGREGATED_PRODUCT_MODULE in declared,
+        "not_declared": module_ranges([code for code in BOUNDARY_MODULES if not _is_declared(code, declared)]),
+        "boundary": system_boundary(declared),
+        "groups": groups,
+        "disclaimers": _disclaimers(groups),
+        "scenarios": scenarios(lca.get("scenarios") or {}),
+        "chart": gwp_by_module_svg(document["results"], declared),
+        "qr": qr_svg(document["links"]["registry"]),
+        "gwp_unit": catalogue.indicators()["GWP-total"].unit,
+        "epd_type": epd_type(declared),
+    }
+
+
+def format_value(text: str | None) -> str:
+    """Three significant figures in E notation (1.23E-08), "0" for zero, ND for a value not declared."""
+    value = to_decimal(text)
+    if value is None:
+        return ND
+    if value == 0:
+        return "0"
+    return f"{float(value):.2E}"
+
+
+def _joined(*parts: str | None) -> str:
+    return ", ".join(part for part in parts if part)
+
+
+def _ordered_modules(codes: list[str]) -> list[str]:
+    order = {code: index for index, code in enumerate(catalogue.module_codes())}
+    return sorted(codes, key=lambda code: order.get(code, len(order)))
+
+
+def _is_declared(code: str, declared: list[str]) -> bool:
+    if code in catalogue.INDIVIDUAL_PRODUCT_MODULES and catalogue.AGGREGATED_PRODUCT_MODULE in declared:
+        return True
+    return code in declared
+
+
+def module_ranges(codes: list[str]) -> str:
+    """Consecutive modules of one stage joined: A4, A5, B1 … B7 becomes "A4–A5, B1–B7"."""
+    runs: list[list[str]] = []
+    for code in codes:
+        previous = runs[-1][-1] if runs else ""
+        if previous[:1] == code[:1] and previous[1:].isdigit() and code[1:].isdigit() and int(code[1:]) == int(previous[1:]) + 1:
+            runs[-1].append(code)
+        else:
+            runs.append([code])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+def epd_type(declared: list[str]) -> dict[str, str]:
+    """The EN 15804+A2 type of EPD that the declared modules make."""
+    optional = [code for code in BOUNDARY_MODULES if code[0] in "AB" and code not in catalogue.INDIVIDUAL_PRODUCT_MODULES]
+    chosen = [code for code in optional if code in declared]
+    end_of_life = all(code in declared for code in catalogue.MANDATORY_MODULES_BEYOND_GATE)
+    if not end_of_life:
+        return {"en": "Cradle to gate", "zh": "从摇篮到大门"}
+    if chosen == optional:
+        return {"en": "Cradle to grave and module D", "zh": "从摇篮到坟墓，含模块 D"}
+    if chosen:
+        return {
+            "en": f"Cradle to gate with options ({', '.join(chosen)}), modules C1–C4 and D",
+            "zh": "从摇篮到大门（含可选模块），含模块 C1–C4 和 D",
+        }
+    return {"en": "Cradle to gate with modules C1–C4 and D", "zh": "从摇篮到大门，含模块 C1–C4 和 D"}
+
+
+def system_boundary(declared: list[str]) -> list[dict]:
+    """Life-cycle stages in order, each with its modules marked declared (X) or not (MND)."""
+    stages: list[dict] = []
+    for code in BOUNDARY_MODULES:
+        module = catalogue.modules()[code]
+        if not stages or stages[-1]["name"] != module.stage:
+            stages.append({"name": module.stage, "name_zh": module.stage_zh, "modules": []})
+        stages[-1]["modules"].append({"module": module, "declared": _is_declared(code, declared)})
+    return stages
+
+
+def result_groups(results: dict, declared: list[str]) -> list[dict]:
+    """Indicator rows per category with a cell per declared module; optional indicators only when given."""
+    groups = []
+    for category, title, title_zh in RESULT_GROUPS:
+        rows = [
+            _result_row(indicator, results.get(indicator.code) or {}, declared)
+            for indicator in catalogue.indicators().values()
+            if indicator.category == category and (indicator.mandatory or indicator.code in results)
+        ]
+        groups.append({"category": category, "title": title, "title_zh": title_zh, "rows": rows})
+    return groups
+
+
+def _result_row(indicator: catalogue.Indicator, row: dict, declared: list[str]) -> dict:
+    cells = [{"module": module, "text": format_value(row.get(module)), "nd": row.get(module) is None} for module in declared]
+    return {"indicator": indicator, "cells": cells, "disclaimer": None}
+
+
+def _disclaimers(groups: list[dict]) -> list[dict]:
+    """Each distinct disclaimer once, numbered as EN 15804+A2 numbers them (1 for IRP, 2 for the others)."""
+    standard_order = [text for text in catalogue.rules()["disclaimers"].values() if isinstance(text, str)]
+    rows = [row for group in groups for row in group["rows"]]
+    texts = {row["indicator"].disclaimer for row in rows if row["indicator"].disclaimer}
+    ordered = sorted(texts, key=lambda text: standard_order.index(text) if text in standard_order else len(standard_order))
+    numbers = {text: number for number, text in enumerate(ordered, start=1)}
+    for row in rows:
+        row["disclaimer"] = numbers.get(row["indicator"].disclaimer)
+    return [
+        {"number": numbers[text], "text": text, "codes": [row["indicator"].code for row in rows if row["indicator"].disclaimer == text]}
+        for text in ordered
+    ]
+
+
+def scenarios(raw: dict) -> list[dict]:
+    """Scenario text and parameters per module, in life-cycle order."""
+    rows = []
+    for code in _ordered_modules([code for code, value in raw.items() if value]):
+        value = raw[code]
+        if isinstance(value, dict):
+            description = str(value.get("description", ""))
+            parameters = [_parameter(key, v) for key, v in value.items() if key != "description" and v not in (None, "")]
+        else:
+            description, parameters = str(value), []
+        rows.append({"code": code, "module": catalogue.modules().get(code), "description": description, "parameters": parameters})
+    return rows
+
+
+def _parameter(key: str, value: object) -> dict:
+    label, label_zh, unit = SCENARIO_PARAMETERS.get(key, (key.replace("_", " ").capitalize(), "", ""))
+    return {"label": label, "label_zh": label_zh, "value": f"{value} {unit}".strip()}
+
+
+def _route_labels(route: str | None) -> dict | None:
+    if route not in catalogue.ProductionRoute.values:
+        return None
+    choice = catalogue.ProductionRoute(route)
+    with translation.override("en"):
+        english = str(choice.label)
+    with translation.override("zh-hans"):
+        chinese = str(choice.label)
+    return {"en": english, "zh": chinese if chinese != english else ""}
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of a URL as inline SVG (scaled by CSS; no size attributes)."""
+    return segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#1c2733")

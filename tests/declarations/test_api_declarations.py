@@ -1,0 +1,118 @@
+import pytest
+
+from declarations.models import AuditEntry, Declaration, Result
+
+pytestmark = pytest.mark.django_db
+
+
+def test_producer_creates_a_draft(client_for, mill_alice):
+    response = client_for(mill_alice).post(
+        "/api/v1/declarations/",
+        {
+            "product_name": "Hot-rolled coil S235JR",
+            "category": "flat.hrc",
+            "production_route": "bf_bof",
+            "pcr": "en17662",
+            "plants": [{"name": "Baoshan works", "country": "CN", "city": "Shanghai"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "draft"
+    assert body["version"] == 1
+    assert body["organization"] == "Huadong Iron & Steel Co."
+    assert body["plants"] == [{"name": "Baoshan works", "country": "CN", "city": "Shanghai"}]
+
+
+def test_create_names_the_bad_field(client_for, mill_alice):
+    response = client_for(mill_alice).post(
+        "/api/v1/declarations/",
+        {
+            "product_name": "Rebar",
+            "category": "long.nonsense",
+            "plants": [{"name": "P", "country": "China"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    fields = {f["field"] for f in response.json()["error"]["findings"]}
+    assert fields == {"category", "plants[0].country"}
+    assert Declaration.objects.count() == 0
+
+
+def test_other_mill_gets_404(client_for, make_declaration, mill_bob):
+    declaration = make_declaration()
+    client = client_for(mill_bob)
+    assert client.get(f"/api/v1/declarations/{declaration.pk}/").status_code == 404
+    assert client.patch(f"/api/v1/declarations/{declaration.pk}/", {"product_name": "x"}, format="json").status_code == 404
+    assert client.post(f"/api/v1/declarations/{declaration.pk}/submit/").status_code == 404
+    assert client.get("/api/v1/declarations/").json()["results"] == []
+
+
+def test_submit_moves_to_submitted_and_records_audit_and_revision(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    response = client_for(mill_alice).post(f"/api/v1/declarations/{declaration.pk}/submit/", {"comment": "ready"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "submitted"
+    declaration.refresh_from_db()
+    assert declaration.revision == 1
+    entry = AuditEntry.objects.get(declaration=declaration)
+    assert (entry.from_status, entry.to_status, entry.actor, entry.comment) == ("draft", "submitted", mill_alice, "ready")
+    snapshot = declaration.revisions.get().snapshot
+    assert snapshot["results"]["GWP-total"]["A1-A3"] == declaration.results_document()["GWP-total"]["A1-A3"]
+
+
+def test_submit_refuses_missing_modules_listing_every_error(client_for, make_declaration, mill_alice):
+    declaration = make_declaration(results=False, report=False)
+    response = client_for(mill_alice).post(f"/api/v1/declarations/{declaration.pk}/submit/")
+    assert response.status_code == 400
+    findings = response.json()["error"]["findings"]
+    assert {"report"} <= {f.get("field") for f in findings}
+    assert any(f["check"] == "P18" for f in findings)
+    declaration.refresh_from_db()
+    assert declaration.status == "draft"
+
+
+def test_put_results_with_errors_saves_nothing(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    before = list(Result.objects.filter(declaration=declaration).values_list("indicator", "module", "value"))
+    response = client_for(mill_alice).put(
+        f"/api/v1/declarations/{declaration.pk}/results/",
+        {
+            "results": [
+                {"indicator": "GWP-total", "module": "A1-A3", "value": "abc"},
+                {"indicator": "AP", "module": "A1-A3", "value": "5", "unit": "kg SO2 eq."},
+                {"indicator": "XYZ", "module": "A1-A3", "value": "1"},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    findings = response.json()["error"]["findings"]
+    assert {f["field"] for f in findings if "field" in f} >= {"results[0]", "results[1]", "results[2]"}
+    assert any(f["check"] == "P20" and f["indicator"] == "AP" for f in findings)
+    after = list(Result.objects.filter(declaration=declaration).values_list("indicator", "module", "value"))
+    assert before == after
+
+
+def test_submitted_declaration_is_not_editable(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    client = client_for(mill_alice)
+    client.post(f"/api/v1/declarations/{declaration.pk}/submit/")
+    response = client.patch(f"/api/v1/declarations/{declaration.pk}/", {"product_name": "changed"}, format="json")
+    assert response.status_code == 409
+    assert "only a draft" in response.json()["error"]["message"]
+
+
+def test_withdraw_twice_is_a_conflict(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    client = client_for(mill_alice)
+    assert client.post(f"/api/v1/declarations/{declaration.pk}/withdraw/").json()["status"] == "withdrawn"
+    response = client.post(f"/api/v1/declarations/{declaration.pk}/withdraw/")
+    assert response.status_code == 409
+
+
+def test_verifier_cannot_create(client_for, verifier_vera):
+    response = client_for(verifier_vera).post("/api/v1/declarations/", {"product_name": "x"}, format="json")
+    assert response.status_code == 403

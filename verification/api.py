@@ -1,0 +1,325 @@
+"""Review API: the verifier's queue and decisions, the conversation, operators' assignments and accreditations."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import User
+from declarations.api import ERROR_SCHEMA, AuditEntrySerializer
+from declarations.errors import DomainError
+from declarations.models import Declaration, Revision
+from declarations.workflow import allowed_moves
+
+from . import review
+from .models import Accreditation, Assignment, Comment, StoredFinding, VerificationStatement
+
+
+class StoredFindingSerializer(serializers.ModelSerializer):
+    check = serializers.CharField(source="rule")
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
+
+    class Meta:
+        model = StoredFinding
+        fields = [
+            "id",
+            "severity",
+            "check",
+            "message",
+            "message_zh",
+            "field",
+            "indicator",
+            "module",
+            "acknowledged_by",
+            "acknowledged_at",
+            "acknowledgement",
+        ]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    author_role = serializers.CharField(source="author.role", read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Comment.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "author_role", "created_at", "revision_number", "parent", "field", "indicator", "module", "text"]
+        read_only_fields = ["created_at", "revision_number"]
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VerificationStatement
+        fields = ["verifier_name", "body_name", "accreditation_number", "accredited_by", "kind", "statement", "follow_up", "verified_on"]
+
+
+class ReviewListSerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="epd.organization.name")
+    verifier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "id",
+            "product_name",
+            "organization",
+            "version",
+            "revision",
+            "status",
+            "category",
+            "production_route",
+            "submitted_at",
+            "verifier",
+        ]
+
+    def get_verifier(self, obj) -> str | None:
+        current = [a for a in obj.assignments.all() if a.ended_at is None]
+        return current[0].verifier.username if current else None
+
+
+class ReviewSerializer(ReviewListSerializer):
+    document = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField()
+    comments = CommentSerializer(many=True)
+    statement = StatementSerializer(source="verification_statement", default=None)
+    audit = AuditEntrySerializer(source="audit_entries", many=True)
+    allowed_moves = serializers.SerializerMethodField()
+
+    class Meta(ReviewListSerializer.Meta):
+        fields = [*ReviewListSerializer.Meta.fields, "document", "findings", "checklist", "comments", "statement", "audit", "allowed_moves"]
+
+    def get_document(self, obj) -> dict:
+        return obj.as_document()
+
+    def get_findings(self, obj) -> list[dict]:
+        run = review.latest_check_run(obj)
+        return StoredFindingSerializer(run.findings.all() if run else [], many=True).data
+
+    def get_checklist(self, obj) -> list[dict]:
+        assignment = review.current_assignment(obj)
+        done = assignment.checklist if assignment else {}
+        return [{"item": key, "label": str(label), "confirmed": bool(done.get(key))} for key, label in review.CHECKLIST.items()]
+
+    def get_allowed_moves(self, obj) -> list[str]:
+        return allowed_moves(obj, self.context["request"].user)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=8000)
+    field = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    indicator = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    module = serializers.CharField(required=False, allow_blank=True, default="", max_length=8)
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=8000, allow_blank=True, default="")
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    statement = serializers.CharField(max_length=8000, default=review.DEFAULT_STATEMENT)
+    kind = serializers.ChoiceField(choices=VerificationStatement.Kind.choices, default=VerificationStatement.Kind.EXTERNAL)
+    follow_up = serializers.BooleanField(default=False)
+
+
+class AcknowledgeInputSerializer(serializers.Serializer):
+    finding = serializers.IntegerField()
+    comment = serializers.CharField(max_length=4000)
+
+
+class ChecklistInputSerializer(serializers.Serializer):
+    items = serializers.DictField(child=serializers.BooleanField())
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    findings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Revision
+        fields = ["number", "created_at", "findings"]
+
+    def get_findings(self, obj) -> list[dict]:
+        run = getattr(obj, "check_run", None)
+        return StoredFindingSerializer(run.findings.all() if run else [], many=True).data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Review queue: verifiers see their assigned declarations; mills their own"),
+    retrieve=extend_schema(summary="Everything a review needs: data, findings, checklist, comments, audit trail"),
+)
+class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        queryset = review.reviewable_by(self.request.user).select_related("epd__organization", "pcr")
+        queryset = queryset.prefetch_related("assignments__verifier")
+        if self.action == "list":
+            return queryset.exclude(status="draft", revision=0).order_by("-submitted_at", "-pk")
+        return queryset.prefetch_related("plants", "results", "comments__author", "audit_entries__actor").select_related(
+            "verification_statement", "lca_practitioner_organization"
+        )
+
+    def get_serializer_class(self):
+        return ReviewListSerializer if self.action == "list" else ReviewSerializer
+
+    def _respond(self, declaration: Declaration) -> Response:
+        return Response(ReviewSerializer(self.get_queryset().get(pk=declaration.pk), context={"request": self.request}).data)
+
+    @extend_schema(summary="Every submitted revision with its automated findings", responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        revisions = self.get_object().revisions.select_related("check_run").prefetch_related("check_run__findings")
+        return Response(RevisionSerializer(revisions, many=True).data)
+
+    @extend_schema(summary="What changed since the previous revision (indicator × module values and fields)")
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        revisions = list(self.get_object().revisions.order_by("-number")[:2])
+        if not revisions:
+            return Response({"results": [], "fields": []})
+        return Response(review.revision_diff(revisions[1] if len(revisions) > 1 else None, revisions[0]))
+
+    @extend_schema(
+        summary="Comment on the declaration, a field or an indicator; answer a comment",
+        request=CommentInputSerializer,
+        responses={201: CommentSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def comments(self, request, pk=None):
+        declaration = self.get_object()
+        data = _valid(CommentInputSerializer, request)
+        parent = get_object_or_404(Comment, pk=data.pop("parent"), declaration=declaration) if data.get("parent") else None
+        data.pop("parent", None)
+        comment = review.add_comment(declaration, author=request.user, parent=parent, **data)
+        return Response(CommentSerializer(comment).data, status=201)
+
+    @extend_schema(
+        summary="Acknowledge a warning of the automated checks",
+        request=AcknowledgeInputSerializer,
+        responses={200: StoredFindingSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        declaration = self.get_object()
+        data = _valid(AcknowledgeInputSerializer, request)
+        finding = get_object_or_404(StoredFinding, pk=data["finding"], check_run__revision__declaration=declaration)
+        return Response(StoredFindingSerializer(review.acknowledge(finding, verifier=request.user, comment=data["comment"])).data)
+
+    @extend_schema(
+        summary="Tick checklist items",
+        request=ChecklistInputSerializer,
+        responses={200: ReviewSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def checklist(self, request, pk=None):
+        declaration = self.get_object()
+        review.update_checklist(declaration, verifier=request.user, items=_valid(ChecklistInputSerializer, request)["items"])
+        return self._respond(declaration)
+
+    @extend_schema(
+        summary="Ask the mill for changes",
+        request=DecisionInputSerializer,
+        responses={200: ReviewSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None):
+        declaration = review.request_changes(
+            self.get_object(), verifier=request.user, comment=_valid(DecisionInputSerializer, request)["comment"]
+        )
+        return self._respond(declaration)
+
+    @extend_schema(
+        summary="Approve with the verification statement",
+        request=ApproveInputSerializer,
+        responses={200: ReviewSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        declaration = review.approve(self.get_object(), verifier=request.user, **_valid(ApproveInputSerializer, request))
+        return self._respond(declaration)
+
+    @extend_schema(
+        summary="Reject, with the reason",
+        request=DecisionInputSerializer,
+        responses={200: ReviewSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        declaration = review.reject(self.get_object(), verifier=request.user, reason=_valid(DecisionInputSerializer, request)["comment"])
+        return self._respond(declaration)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class IsOperator(permissions.BasePermission):
+    message = "Only the programme operator can do this."
+
+    def has_permission(self, request, view):
+        return bool(getattr(request.user, "is_operator", False))
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    declaration = serializers.PrimaryKeyRelatedField(queryset=Declaration.objects.all())
+    verifier = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(organization__kind="verification_body"))
+    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True)
+    accreditation = serializers.CharField(source="accreditation.number", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "declaration", "verifier", "accreditation", "assigned_by", "assigned_at", "ended_at"]
+        read_only_fields = ["assigned_at", "ended_at"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Assign a verifier (refused on conflict of interest)",
+        responses={201: AssignmentSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+    )
+)
+class AssignmentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AssignmentSerializer
+    permission_classes = [permissions.IsAuthenticated, IsOperator]
+    queryset = Assignment.objects.select_related("verifier", "assigned_by", "accreditation").order_by("-assigned_at")
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(AssignmentSerializer, request)
+        assignment = review.assign(data["declaration"], data["verifier"], by=request.user)
+        return Response(AssignmentSerializer(assignment).data, status=201)
+
+
+class AccreditationSerializer(serializers.ModelSerializer):
+    verifier = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(organization__kind="verification_body"))
+    body = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = Accreditation
+        fields = ["id", "verifier", "body", "number", "accredited_by", "scope", "valid_from", "valid_until", "active"]
+
+    def validate(self, attrs):
+        start, end = attrs.get("valid_from"), attrs.get("valid_until")
+        if start and end and end < start:
+            raise serializers.ValidationError({"valid_until": _("The accreditation cannot end before it starts.")})
+        return attrs
+
+
+class AccreditationViewSet(viewsets.ModelViewSet):
+    """Operators accredit verifiers: body, number, scope and validity."""
+
+    serializer_class = AccreditationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsOperator]
+    queryset = Accreditation.objects.select_related("verifier", "body").order_by("pk")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        verifier = serializer.validated_data["verifier"]
+        serializer.save(body=verifier.organization)
+
+    def destroy(self, request, *args, **kwargs):
+        raise DomainError(_("Accreditations are ended, not deleted: set active to false."))
