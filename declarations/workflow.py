@@ -37,7 +37,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Status.CHANGES_REQUESTED: {Status.SUBMITTED: "producer", Status.WITHDRAWN: "producer"},
     Status.APPROVED: {Status.PUBLISHED: SYSTEM},
     Status.PUBLISHED: {Status.EXPIRED: SYSTEM, Status.SUPERSEDED: SYSTEM, Status.SUSPENDED: "operator", Status.REVOKED: "operator"},
-    Status.SUSPENDED: {Status.PUBLISHED: "operator", Status.REVOKED: "operator", Status.EXPIRED: SYSTEM},
+    Status.SUSPENDED: {Status.PUBLISHED: "operator", Status.REVOKED: "operator", Status.EXPIRED: SYSTEM, Status.SUPERSEDED: SYSTEM},
 }
 
 # A version that is still on its way to publication: an EPD has at most one.

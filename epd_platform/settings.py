@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -237,6 +238,9 @@ CELERY_TIMEZONE = "UTC"
 STUCK_AFTER_SECONDS = env_int("STUCK_AFTER_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "verification.tasks.sweep_stuck_checks", "schedule": env_int("SWEEP_INTERVAL", 30)},
+    "sweep-unpublished": {"task": "registry.tasks.sweep_unpublished", "schedule": env_int("SWEEP_INTERVAL", 30)},
+    "expire-due": {"task": "registry.tasks.expire_due", "schedule": crontab(hour=0, minute=10)},
+    "expiry-reminders": {"task": "registry.tasks.send_expiry_reminders", "schedule": crontab(hour=6, minute=0)},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,7 +1,9 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from declarations.models import ImmutableRowMixin
+from accounts.models import Organization
+from declarations.models import Declaration, ImmutableRowMixin
 
 from . import transparency
 
@@ -14,6 +16,7 @@ class LogEvent(models.TextChoices):
     REVOKED = "revoked", "revoked"
     EXPIRED = "expired", "expired"
     SUPERSEDED = "superseded", "superseded"
+    REINSTATED = "reinstated", "reinstated"
 
 
 class LogEntry(ImmutableRowMixin, models.Model):
@@ -88,3 +91,125 @@ class LogState(models.Model):
 
     def __str__(self) -> str:
         return f"log of {self.tree_size} entries"
+
+
+# ---------------------------------------------------------------- publications (registry.publishing)
+
+
+class Publication(ImmutableRowMixin, models.Model):
+    """One published version of an EPD exactly as it was issued and signed. Never changes (a trigger on
+    PostgreSQL refuses UPDATE and DELETE too); what does change, its status, lives on RegistryEntry."""
+
+    declaration = models.OneToOneField(Declaration, on_delete=models.PROTECT, related_name="publication")
+    registration_number = models.CharField(max_length=32)
+    version = models.PositiveIntegerField()
+    issued = models.DateField()
+    valid_until = models.DateField()
+    published_at = models.DateTimeField()
+    document = models.JSONField(help_text="the platform's full JSON as signed (epd.json)")
+
+    class Meta:
+        ordering = ["registration_number", "version"]
+        constraints = [models.UniqueConstraint(fields=["registration_number", "version"], name="publication_number_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.registration_number} v{self.version}"
+
+
+class ArtefactName(models.TextChoices):
+    PDF = "document.pdf", "PDF (PAdES signed)"
+    JSON = "epd.json", "full JSON"
+    JSON_SIGNATURE = "epd.jws", "JWS of the full JSON"
+    OPENEPD = "openepd.json", "openEPD JSON"
+    OPENEPD_SIGNATURE = "openepd.jws", "JWS of the openEPD JSON"
+    ILCD = "ilcd.xml", "ILCD+EPD XML"
+
+
+ARTEFACT_CONTENT_TYPES = {
+    ArtefactName.PDF: "application/pdf",
+    ArtefactName.JSON: "application/json",
+    ArtefactName.JSON_SIGNATURE: "application/jose",
+    ArtefactName.OPENEPD: "application/json",
+    ArtefactName.OPENEPD_SIGNATURE: "application/jose",
+    ArtefactName.ILCD: "application/xml",
+}
+
+
+class Artefact(ImmutableRowMixin, models.Model):
+    """A published file: stored under its SHA-256 (content-addressed) and logged at `log_index`."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="artefacts")
+    name = models.CharField(max_length=20, choices=ArtefactName.choices)
+    file = models.FileField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    log_index = models.PositiveBigIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["publication", "name"]
+        constraints = [models.UniqueConstraint(fields=["publication", "name"], name="artefact_publication_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.name}"
+
+    @property
+    def content_type(self) -> str:
+        return ARTEFACT_CONTENT_TYPES[self.name]
+
+
+class RegistryStatus(models.TextChoices):
+    VALID = "valid", _("valid")
+    EXPIRED = "expired", _("expired")
+    SUPERSEDED = "superseded", _("superseded")
+    SUSPENDED = "suspended", _("suspended")
+    REVOKED = "revoked", _("revoked")
+
+
+class RegistryEntry(models.Model):
+    """What buyers search: one row per published version, its status now, and the figures to filter and
+    sort by, copied from the signed document when it is published (so a search never parses JSON)."""
+
+    publication = models.OneToOneField(Publication, on_delete=models.PROTECT, related_name="entry")
+    registration_number = models.CharField(max_length=32)
+    version = models.PositiveIntegerField()
+    is_latest = models.BooleanField(default=True)
+    status = models.CharField(max_length=12, choices=RegistryStatus.choices, default=RegistryStatus.VALID)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField()
+    superseded_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    manufacturer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="registry_entries")
+    manufacturer_name = models.CharField(max_length=200)
+    product_name = models.CharField(max_length=200)
+    product_name_zh = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=30)
+    production_route = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, help_text="country of the (first) plant")
+    pcr_code = models.CharField(max_length=40, blank=True)
+    declared_unit = models.CharField(max_length=40)
+    gwp_a1a3 = models.DecimalField(max_digits=20, decimal_places=6, null=True, help_text="kg CO2 eq. per declared unit")
+    gwp_a1a3_per_tonne = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    recycled_content = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    issued = models.DateField()
+    valid_until = models.DateField()
+    published_at = models.DateTimeField()
+    search_text = models.TextField(help_text="lower-case registration number, product and manufacturer names, for `q`")
+    reminded_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the last expiry reminder sent: 90 or 30 days before")
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name_plural = "registry entries"
+        constraints = [
+            models.UniqueConstraint(fields=["registration_number", "version"], name="registryentry_number_version_unique"),
+            models.UniqueConstraint(fields=["registration_number"], condition=Q(is_latest=True), name="registryentry_one_latest"),
+            models.CheckConstraint(condition=Q(status__in=RegistryStatus.values), name="registryentry_status_known"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="registry_status_published"),
+            models.Index(fields=["status", "category", "gwp_a1a3"], name="registry_status_cat_gwp"),
+            models.Index(fields=["status", "gwp_a1a3"], name="registry_status_gwp"),
+            models.Index(fields=["manufacturer", "status"], name="registry_manufacturer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_number} v{self.version} ({self.status})"

@@ -172,3 +172,42 @@ def in_verification(make_declaration, mill_alice, verifier_vera, operator_olga, 
         return declaration
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _session_keys(tmp_path_factory):
+    return tmp_path_factory.mktemp("signing-keys")
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys_in_tmp(settings, _session_keys):
+    """One platform key for the session, never the developer's var/keys (tests may rotate their own)."""
+    settings.SIGNING_KEY_DIR = _session_keys
+
+
+@pytest.fixture
+def approved(in_verification, verifier_vera):
+    """A declaration approved by verifier_vera, not yet published (no task ran: tests hold the commit)."""
+    from verification import review
+    from verification.models import StoredFinding
+
+    def make(**overrides):
+        declaration = in_verification(**overrides)
+        review.update_checklist(declaration, verifier=verifier_vera, items={key: True for key in review.CHECKLIST})
+        for finding in StoredFinding.objects.filter(check_run__revision__declaration=declaration, severity="warning"):
+            review.acknowledge(finding, verifier=verifier_vera, comment="Confirmed against the plant's energy bills.")
+        return review.approve(declaration, verifier=verifier_vera)
+
+    return make
+
+
+@pytest.fixture
+def published(approved):
+    """A declaration approved and published (publishing.publish run in-process)."""
+    from registry import publishing
+
+    def make(**overrides):
+        declaration = approved(**overrides)
+        return publishing.publish(declaration.pk)
+
+    return make

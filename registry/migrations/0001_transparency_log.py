@@ -3,26 +3,7 @@
 import declarations.models
 from django.db import migrations, models
 
-APPEND_ONLY_TABLES = ["registry_logentry", "registry_lognode"]
-
-
-def add_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # SQLite: the models refuse changes (ImmutableRowMixin); PostgreSQL enforces it here too.
-    for table in APPEND_ONLY_TABLES:
-        # epd_refuse_change() comes from declarations 0002.
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION epd_refuse_change();"
-        )
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in APPEND_ONLY_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
-
+from declarations.append_only import triggers
 
 def create_state(apps, schema_editor):
     apps.get_model("registry", "LogState").objects.get_or_create(pk=1)
@@ -78,6 +59,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='logstate_single_row')],
             },
         ),
-        migrations.RunPython(add_triggers, drop_triggers),
+        triggers("registry_logentry", "registry_lognode"),
         migrations.RunPython(create_state, migrations.RunPython.noop),
     ]

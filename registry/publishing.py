@@ -1,0 +1,186 @@
+"""Publishing an approved declaration: number, documents, signatures, stored artefacts, the log.
+
+`publish()` is idempotent and safe to run twice at once or again after a crash. The slow part
+(render the PDF, sign, write files) runs outside any transaction; the commit happens under the
+unique constraint on (registration number, version): of two publishers, one inserts and the other
+finds the publication already there. Files are stored under their SHA-256, so a publisher killed
+between writing files and committing leaves nothing that a second attempt would trip over.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from declarations import workflow
+from declarations.models import Declaration
+from declarations.workflow import Status
+
+from . import documents, exports, signing, transparency
+from .models import Artefact, ArtefactName, LogEvent, Publication, RegistryEntry, RegistryStatus
+from .pdf import render_pdf
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Built:
+    """Everything a publication consists of, rendered and signed, not yet stored."""
+
+    number: str
+    document: dict
+    files: dict[str, bytes]  # artefact name → bytes
+
+
+def build(declaration: Declaration, *, today: date | None = None) -> Built:
+    """Render and sign every artefact of this declaration's publication. Pure: writes nothing."""
+    today = today or timezone.localdate()
+    number = documents.registration_number(declaration, today.year)
+    document = documents.build_document(
+        declaration, number=number, issued=today, valid_until=documents.validity(today, declaration.valid_until)
+    )
+    openepd = exports.openepd_document(document)
+    files = {
+        ArtefactName.PDF: signing.sign_pdf(render_pdf(document)),
+        ArtefactName.JSON: signing.canonical_json(document),
+        ArtefactName.JSON_SIGNATURE: signing.sign_json(document).encode("ascii"),
+        ArtefactName.OPENEPD: signing.canonical_json(openepd),
+        ArtefactName.OPENEPD_SIGNATURE: signing.sign_json(openepd).encode("ascii"),
+        ArtefactName.ILCD: exports.ilcd_export(document),
+    }
+    return Built(number=number, document=document, files=files)
+
+
+def store(content: bytes, name: str) -> tuple[str, str]:
+    """Write `content` under its digest (artefacts/ab/abcdef….pdf); returns (storage path, sha256)."""
+    digest = hashlib.sha256(content).hexdigest()
+    suffix = name.rsplit(".", 1)[-1]
+    path = f"artefacts/{digest[:2]}/{digest}.{suffix}"
+    if not default_storage.exists(path):
+        saved = default_storage.save(path, ContentFile(content))
+        if saved != path:  # a racing writer stored the same bytes first; keep one copy
+            default_storage.delete(saved)
+    return path, digest
+
+
+def publish(declaration_id: int) -> Publication | None:
+    """Publish an approved declaration; returns its publication (the existing one if already published),
+    or None if the declaration is not approved (withdrawn meanwhile, or not yet approved)."""
+    declaration = Declaration.objects.with_related().filter(pk=declaration_id).first()
+    if declaration is None:
+        return None
+    existing = Publication.objects.filter(declaration_id=declaration_id).first()
+    if existing is not None or declaration.status != Status.APPROVED:
+        return existing
+
+    built = build(declaration)
+    stored = {name: store(content, name) for name, content in built.files.items()}
+    try:
+        return _commit(declaration, built, stored, {name: len(content) for name, content in built.files.items()})
+    except IntegrityError:
+        # Another publisher committed this version first (unique number + version): use theirs.
+        publication = Publication.objects.filter(declaration_id=declaration_id).first()
+        if publication is None:
+            raise
+        logger.info("%s v%s was published by another worker meanwhile", publication.registration_number, publication.version)
+        return publication
+
+
+def _commit(declaration: Declaration, built: Built, stored: dict[str, tuple[str, str]], sizes: dict[str, int]) -> Publication:
+    document = built.document
+    now = timezone.now()
+    with transaction.atomic():
+        publication = Publication.objects.create(
+            declaration=declaration,
+            registration_number=built.number,
+            version=declaration.version,
+            issued=date.fromisoformat(document["issued"]),
+            valid_until=date.fromisoformat(document["valid_until"]),
+            published_at=now,
+            document=document,
+        )
+        if not declaration.epd.registration_number:
+            type(declaration.epd).objects.filter(pk=declaration.epd_id).update(registration_number=built.number)
+        entries = transparency.append_many(
+            dict(registration_number=built.number, version=declaration.version, artefact=name, sha256=digest, event=LogEvent.PUBLISHED)
+            for name, (_path, digest) in stored.items()
+        )
+        Artefact.objects.bulk_create(
+            Artefact(publication=publication, name=name, file=path, sha256=digest, size=sizes[name], log_index=entry.index)
+            for (name, (path, digest)), entry in zip(stored.items(), entries, strict=True)
+        )
+        previous = _previous_latest(built.number)
+        entry = RegistryEntry.objects.create(publication=publication, status_changed_at=now, **entry_fields(declaration, publication))
+        if previous is not None and previous.status in (RegistryStatus.VALID, RegistryStatus.SUSPENDED):
+            from .lifecycle import change_status  # lifecycle imports this module's neighbours, not the reverse
+
+            change_status(previous, RegistryStatus.SUPERSEDED, actor=None, reason="", superseded_by=entry)
+        workflow.transition(
+            declaration,
+            Status.PUBLISHED,
+            actor=None,
+            comment=f"Published as {built.number} version {declaration.version}.",
+        )
+    return publication
+
+
+def _previous_latest(number: str) -> RegistryEntry | None:
+    """The version published before this one, locked and no longer the latest (one latest per number)."""
+    previous = RegistryEntry.objects.select_for_update().filter(registration_number=number, is_latest=True).first()
+    if previous is not None:
+        RegistryEntry.objects.filter(pk=previous.pk).update(is_latest=False)
+        previous.is_latest = False
+    return previous
+
+
+def entry_fields(declaration: Declaration, publication: Publication) -> dict:
+    """The searchable figures of a publication, read from the document that was signed."""
+    document = publication.document
+    product, manufacturer = document["product"], document["manufacturer"]
+    plants = document.get("plants") or []
+    gwp = declaration.gwp_a1a3()
+    mass = declaration.declared_mass_kg
+    per_tonne = gwp * Decimal(1000) / mass if gwp is not None and mass else None
+    pcr = document["lca"].get("pcr") or {}
+    names = [
+        publication.registration_number,
+        product["name"],
+        product.get("name_zh") or "",
+        manufacturer["name"],
+        manufacturer.get("name_zh") or "",
+    ]
+    return {
+        "registration_number": publication.registration_number,
+        "version": publication.version,
+        "is_latest": True,
+        "manufacturer_id": declaration.epd.organization_id,
+        "manufacturer_name": manufacturer["name"],
+        "product_name": product["name"],
+        "product_name_zh": product.get("name_zh") or "",
+        "category": product.get("category") or "",
+        "production_route": product.get("production_route") or "",
+        "country": (plants[0]["country"] if plants else manufacturer.get("country")) or "",
+        "pcr_code": pcr.get("code") or "",
+        "declared_unit": document["lca"]["declared_unit"],
+        "gwp_a1a3": gwp,
+        "gwp_a1a3_per_tonne": per_tonne.quantize(Decimal("0.000001")) if per_tonne is not None else None,
+        "recycled_content": declaration.recycled_content,
+        "issued": publication.issued,
+        "valid_until": publication.valid_until,
+        "published_at": publication.published_at,
+        "search_text": " ".join(part for part in names if part).lower(),
+    }
+
+
+def unpublished_approvals() -> list[int]:
+    """Approved declarations with no publication for a while: their task was lost (broker down, worker gone)."""
+    before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
+    pending = Declaration.objects.filter(status=Status.APPROVED, publication__isnull=True, updated_at__lt=before)
+    return list(pending.values_list("pk", flat=True))
