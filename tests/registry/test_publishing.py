@@ -5,12 +5,12 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from declarations import editing
 from declarations.models import Declaration
 from registry import publishing, signing, transparency
-from registry.models import Artefact, ArtefactName, LogEntry, Publication, RegistryEntry
+from registry.models import ArtefactName, LogEntry, Publication, RegistryEntry
 
 
 def test_publish_assigns_number_signs_stores_and_logs(approved):
@@ -66,7 +66,7 @@ def test_a_second_publisher_that_loses_the_race_uses_the_winners_publication(app
     stored = {name: publishing.store(content, name) for name, content in built.files.items()}
     winner = publishing.publish(declaration.pk)
     sizes = {name: len(content) for name, content in built.files.items()}
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic():
         publishing._commit(declaration, built, stored, sizes)
     assert Publication.objects.get() == winner
     assert transparency.current_size() == len(ArtefactName.values)
