@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 
-from . import catalogue, editing, imports, workflow
+from . import catalogue, editing, imports, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
 from .validation import validate
@@ -396,8 +396,6 @@ class ResultsTemplateView(views.APIView):
     permission_classes = [permissions.AllowAny]
 
     def get(self, request, fmt: str):
-        from . import spreadsheet  # TEMPORARY local import until declarations/spreadsheet.py lands
-
         content = spreadsheet.build_template(fmt)
         response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="steel-epd-results-template.{fmt}"'

@@ -38,6 +38,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Status.APPROVED: {Status.PUBLISHED: SYSTEM},
     Status.PUBLISHED: {Status.EXPIRED: SYSTEM, Status.SUPERSEDED: SYSTEM, Status.SUSPENDED: "operator", Status.REVOKED: "operator"},
     Status.SUSPENDED: {Status.PUBLISHED: "operator", Status.REVOKED: "operator", Status.EXPIRED: SYSTEM, Status.SUPERSEDED: SYSTEM},
+    # An old version can still be revoked, e.g. when its data turn out to be false.
+    Status.SUPERSEDED: {Status.REVOKED: "operator"},
+    Status.EXPIRED: {Status.REVOKED: "operator"},
 }
 
 # A version that is still on its way to publication: an EPD has at most one.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import log_api
+from . import api, log_api
 
 # Public registry API (api_urlpatterns) and pages (urlpatterns).
 api_urlpatterns: list = [
@@ -10,5 +10,7 @@ api_urlpatterns: list = [
     path("log/entries", log_api.EntriesView.as_view(), name="log-entries"),
     path("log/proof/inclusion", log_api.InclusionProofView.as_view(), name="log-proof-inclusion"),
     path("log/proof/consistency", log_api.ConsistencyProofView.as_view(), name="log-proof-consistency"),
+    path("verify/", api.VerifyView.as_view(), name="verify"),
+    path("epds/<str:registration_number>/status/", api.StatusChangeView.as_view(), name="epd-status"),
 ]
 urlpatterns: list = []

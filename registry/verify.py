@@ -1,0 +1,96 @@
+"""Anyone's question "is this EPD file authentic, and is it still valid?", answered from the file alone.
+
+A PDF carries its own signature (PAdES). A JSON (full or openEPD) needs its detached JWS beside it.
+Authentic means: the platform's key signed exactly these bytes (PDF) or this content (JSON, in its
+RFC 8785 form, so re-serialising does not matter), AND the signed digest is one the registry published.
+The second half catches a signature that is valid but not ours to serve, e.g. made with a stolen test key.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from . import signing
+from .models import Artefact, ArtefactName, RegistryEntry
+
+PDF_MAGIC = b"%PDF-"
+
+
+@dataclass
+class Answer:
+    authentic: bool
+    reasons: list[str] = field(default_factory=list)
+    registration_number: str | None = None
+    version: int | None = None
+    status: str | None = None
+    artefact: str | None = None
+    log_index: int | None = None
+    signed_by: str | None = None
+    key_id: str | None = None
+    successor_version: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "authentic": self.authentic,
+            "reasons": self.reasons,
+            "registration_number": self.registration_number,
+            "version": self.version,
+            "status": self.status,
+            "artefact": self.artefact,
+            "log_index": self.log_index,
+            "signed_by": self.signed_by,
+            "key_id": self.key_id,
+            "successor_version": self.successor_version,
+        }
+
+
+def verify_upload(document: bytes, signature: bytes | None = None) -> Answer:
+    """The verdict on an uploaded PDF, or on a JSON with its JWS."""
+    if document.startswith(PDF_MAGIC):
+        return _verify_pdf(document)
+    if signature is None:
+        return Answer(False, ["a JSON document needs its signature (the .jws file) to be checked; a PDF carries its own"])
+    return _verify_json(document, signature)
+
+
+def _verify_pdf(content: bytes) -> Answer:
+    verdict = signing.verify_pdf(content)
+    answer = Answer(verdict.authentic, list(verdict.reasons), signed_by=verdict.signer, key_id=verdict.kid)
+    digest = hashlib.sha256(content).hexdigest()
+    artefact = Artefact.objects.filter(name=ArtefactName.PDF, sha256=digest).select_related("publication").first()
+    if artefact is None and verdict.authentic:
+        answer.authentic = False
+        answer.reasons.append("the signature is valid, but the registry never published this file (its SHA-256 is not in the log)")
+    return _with_registry_status(answer, artefact)
+
+
+def _verify_json(content: bytes, signature: bytes) -> Answer:
+    try:
+        jws = signature.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return Answer(False, ["the signature file is not a compact JWS (it must be ASCII text: header..signature)"])
+    verdict = signing.verify_json(content, jws)
+    answer = Answer(verdict.authentic, list(verdict.reasons), signed_by=verdict.signer, key_id=verdict.kid)
+    if not verdict.authentic:
+        return answer
+    # The signature covers the canonical form: find the artefact by the digest of that form.
+    digest = hashlib.sha256(signing.canonical_json(signing.load_json(content))).hexdigest()
+    artefact = (
+        Artefact.objects.filter(name__in=[ArtefactName.JSON, ArtefactName.OPENEPD], sha256=digest).select_related("publication").first()
+    )
+    if artefact is None:
+        answer.authentic = False
+        answer.reasons.append("the signature is valid, but the registry never published this document (its digest is not in the log)")
+    return _with_registry_status(answer, artefact)
+
+
+def _with_registry_status(answer: Answer, artefact: Artefact | None) -> Answer:
+    if artefact is None:
+        return answer
+    entry = RegistryEntry.objects.select_related("superseded_by").get(publication_id=artefact.publication_id)
+    answer.registration_number = entry.registration_number
+    answer.version = entry.version
+    answer.status = entry.status
+    answer.artefact = artefact.name
+    answer.log_index = artefact.log_index
+    answer.successor_version = entry.superseded_by.version if entry.superseded_by else None
+    return answer
