@@ -11,6 +11,7 @@ from accounts.models import Organization, User
 from declarations import editing, workflow
 from declarations.models import PCR, Declaration
 from declarations.samples import minimal_pdf, plausible_results
+from registry import publishing
 from verification import review
 from verification.models import Accreditation, StoredFinding
 
@@ -97,7 +98,7 @@ DECLARATIONS = [
         620,
         ("Changzhou EAF plant", "CN", "Changzhou"),
         "eafmill",
-        "approved",
+        "published_twice",
     ),
     (
         "Wire rod SAE1008",
@@ -254,7 +255,29 @@ class Command(BaseCommand):
         run = review.latest_check_run(declaration)
         for finding in run.findings.filter(severity=StoredFinding.Severity.WARNING):
             review.acknowledge(finding, verifier=verifier, comment="Checked against the plant's energy bills.")
-        return review.approve(declaration, verifier=verifier)
+        declaration = review.approve(declaration, verifier=verifier)
+        # Publishing ran at commit in-process (embedded default) or is queued for a worker; either way, once.
+        publishing.publish(declaration.pk)
+        if target == "published_twice":
+            declaration = self._second_version(declaration, user, verifier, operator)
+        return declaration
+
+    def _second_version(self, published, user, verifier, operator):
+        """Version 2 with a corrected scrap input: version 1 becomes superseded, linking to it."""
+        published.refresh_from_db()
+        draft = editing.start_new_version(published, actor=user)
+        draft = editing.update_declaration(
+            draft, actor=user, description=draft.description + " Version 2: scrap input corrected after the 2025 energy audit."
+        )
+        draft, _ = workflow.submit(draft, actor=user, comment="Corrected scrap input (version 2).")
+        draft = _wait_for_checks(draft)
+        review.assign(draft, verifier, by=operator)
+        review.update_checklist(draft, verifier=verifier, items=dict.fromkeys(review.CHECKLIST, True))
+        for finding in review.latest_check_run(draft).findings.filter(severity=StoredFinding.Severity.WARNING):
+            review.acknowledge(finding, verifier=verifier, comment="Checked against the plant's energy bills.")
+        draft = review.approve(draft, verifier=verifier)
+        publishing.publish(draft.pk)
+        return draft
 
 
 def _wait_for_checks(declaration: Declaration) -> Declaration:
