@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,9 @@ class CeleryProcess:
             "CELERY_RESTORE_INTERVAL": "1",
             "SWEEP_INTERVAL": "1",
             "STUCK_AFTER_SECONDS": "2",
+            # The worker reads and writes the same files and keys as the test that started it.
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "SIGNING_KEY_DIR": str(settings.SIGNING_KEY_DIR),
             **{k: str(v) for k, v in env.items()},
         }
         self.process: subprocess.Popen | None = None
