@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install demo bench
+.PHONY: run test lint install demo bench bench-publish bench-import bench-sign
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,15 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+## make bench: the benchmarks of docs/benchmarks.md (figures printed; nothing here is a pass/fail test).
+bench: bench-publish bench-import bench-sign
+
+bench-publish: install
+	taskset -c 0 $(PY) bench/bench_publish.py --runs 10
+
+bench-import: install
+	$(PY) bench/bench_import.py --files 1000
+
+bench-sign: install
+	$(PY) bench/bench_sign.py --entries 100000
