@@ -147,7 +147,13 @@ def replace_results(
         cell, unit_findings = normalise_unit(cell)
         normalised.append(cell)
         findings += unit_findings
-    findings += validate(declaration.facts(cells=normalised, declared_modules=declared_modules))
+    # A cell the reader already reported (a bad number, say) is not reported again as "no value" (P18).
+    reported = {(f.indicator, f.module) for f in findings if f.severity == ERROR and f.indicator}
+    findings += [
+        f
+        for f in validate(declaration.facts(cells=normalised, declared_modules=declared_modules))
+        if not (f.check == "P18" and (f.indicator, f.module) in reported)
+    ]
     if errors(findings):
         raise InvalidDeclaration(findings)
     with transaction.atomic():

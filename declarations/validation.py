@@ -236,7 +236,9 @@ class Matrix:
 
 
 def last_digit_unit(value: Decimal) -> Decimal:
-    exponent = value.normalize().as_tuple().exponent
+    """One unit in the last digit as written: "2230" → 1, "2.23E3" → 10. Not normalised, so trailing
+    zeros of "2000" count as digits (normalising would make it 2E+3, a tolerance of ±1000)."""
+    exponent = value.as_tuple().exponent
     return Decimal(1).scaleb(exponent) if isinstance(exponent, int) else Decimal(0)
 
 

@@ -234,6 +234,8 @@ def test_non_number_names_row_and_column(client, declaration, filled):
     assert (finding["row"], finding["column"]) == (filled.rows["GWP-total"], filled.column_letter("C1"))
     assert (finding["indicator"], finding["module"]) == ("GWP-total", "C1")
     assert "about 5" in finding["message"] and f"{filled.column_letter('C1')}{filled.rows['GWP-total']}" in finding["message"]
+    about_the_cell = [f for f in findings if (f["indicator"], f["module"]) == ("GWP-total", "C1")]
+    assert about_the_cell == [finding], "the bad number is reported once, not again as a missing value"
 
 
 def test_wrong_unit_is_refused(client, declaration, filled):
