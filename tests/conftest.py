@@ -14,6 +14,14 @@ from declarations.samples import minimal_pdf, plausible_results
 
 
 def pytest_collection_modifyitems(config, items):
+    # Transactional tests (real workers, live servers) end with a flush of every table, which would also
+    # remove what migrations load (the PCR catalogue, the log's head row) for the tests after them:
+    # serialized rollback puts it back.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or "live_server" in item.fixturenames
+        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
     # With DATABASE_URL (PostgreSQL) and REDIS_URL set, as in CI, nothing is skipped.
     if os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
         return
