@@ -219,3 +219,31 @@ def published(approved):
         return publishing.publish(declaration.pk)
 
     return make
+
+
+@pytest.fixture
+def redis_broker():
+    """A private Redis for one test, used as the broker by this process and the workers it starts."""
+    from tests.workers import PrivateRedis, use_broker
+
+    redis = PrivateRedis().start()
+    with use_broker(redis.url):
+        yield redis
+    redis.stop()
+
+
+@pytest.fixture
+def celery_processes(redis_broker):
+    """celery_processes("worker") or ("beat"): started on the test's broker and database, stopped after."""
+    from tests.workers import CeleryProcess
+
+    started = []
+
+    def start(kind: str = "worker"):
+        process = CeleryProcess(kind, redis_broker.url).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

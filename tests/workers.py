@@ -132,3 +132,14 @@ def use_broker(url: str):
         app.conf.broker_url = previous
         app._pool = None
         app.amqp._producer_pool = None
+
+
+def waiting_on_lock() -> bool:
+    """Whether some connection to the test database waits for a row lock (a worker we are holding up)."""
+    import psycopg
+
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()
+    return row[0] > 0

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-APPEND_ONLY_TABLES = ["declarations_auditentry", "declarations_revision"]
+from declarations.append_only import triggers
 
 TRIGGER_FUNCTION = """
 CREATE OR REPLACE FUNCTION epd_refuse_change() RETURNS trigger AS $$
@@ -12,22 +12,9 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def add_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # SQLite (make run): the models refuse changes; PostgreSQL enforces it below too.
-    schema_editor.execute(TRIGGER_FUNCTION, params=None)
-    for table in APPEND_ONLY_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION epd_refuse_change();"
-        )
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in APPEND_ONLY_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+def add_trigger_function(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":  # SQLite (make run): the models refuse changes
+        schema_editor.execute(TRIGGER_FUNCTION, params=None)
 
 
 # reference/steel.md §1: EN 15804+A2 core plus one complementary steel PCR.
@@ -56,6 +43,7 @@ class Migration(migrations.Migration):
     dependencies = [("declarations", "0001_initial")]
 
     operations = [
-        migrations.RunPython(add_triggers, drop_triggers),
+        migrations.RunPython(add_trigger_function, migrations.RunPython.noop),
+        triggers("declarations_auditentry", "declarations_revision"),
         migrations.RunPython(add_pcrs, migrations.RunPython.noop),
     ]

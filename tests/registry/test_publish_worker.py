@@ -9,31 +9,9 @@ import pytest
 from declarations.models import Declaration
 from registry import signing, transparency
 from registry.models import ArtefactName, LogState, Publication
-from tests.workers import CeleryProcess, PrivateRedis, database_url, use_broker, wait_until
+from tests.workers import database_url, wait_until, waiting_on_lock
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_broker():
-    redis = PrivateRedis().start()
-    with use_broker(redis.url):
-        yield redis
-    redis.stop()
-
-
-@pytest.fixture
-def workers(redis_broker):
-    started: list[CeleryProcess] = []
-
-    def start() -> CeleryProcess:
-        process = CeleryProcess("worker", redis_broker.url).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def status_of(declaration) -> str:
@@ -52,8 +30,8 @@ def assert_published_once(declaration) -> Publication:
     return publication
 
 
-def test_approval_is_published_by_the_worker(approved, workers):
-    workers()
+def test_approval_is_published_by_the_worker(approved, celery_processes):
+    celery_processes()
     declaration = approved()  # commits: the publish task goes to Redis
     started = time.monotonic()
     wait_until(lambda: status_of(declaration) == "published", timeout=60, what="publication on the worker")
@@ -61,29 +39,21 @@ def test_approval_is_published_by_the_worker(approved, workers):
     assert_published_once(declaration)
 
 
-def test_worker_killed_while_publishing_publishes_exactly_once_after_restart(approved, workers):
+def test_worker_killed_while_publishing_publishes_exactly_once_after_restart(approved, celery_processes):
     # Hold the log's head row: the worker renders and signs, then blocks inside its commit transaction.
     LogState.objects.get_or_create(pk=1)  # an earlier transactional test may have flushed the migration's row
     blocker = psycopg.connect(database_url(), autocommit=False)
     blocker.execute("SELECT id FROM registry_logstate WHERE id = 1 FOR UPDATE")
-    worker = workers()
+    worker = celery_processes()
     declaration = approved()
-    wait_until(_waiting_on_lock, timeout=60, what="the worker blocked in its publish transaction")
+    wait_until(waiting_on_lock, timeout=60, what="the worker blocked in its publish transaction")
 
     worker.kill()
     killed_at = time.monotonic()
     blocker.rollback()
     blocker.close()
     assert status_of(declaration) == "approved" and not Publication.objects.exists()
-    workers()
+    celery_processes()
     wait_until(lambda: status_of(declaration) == "published", timeout=60, what="publication after restart")
     print(f"published {time.monotonic() - killed_at:.1f} s after SIGKILL")
     assert_published_once(declaration)
-
-
-def _waiting_on_lock() -> bool:
-    with psycopg.connect(database_url(), autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        ).fetchone()
-    return row[0] > 0

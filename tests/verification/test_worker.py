@@ -6,62 +6,40 @@ import psycopg
 import pytest
 
 from declarations.models import AuditEntry, Declaration
-from tests.workers import CeleryProcess, PrivateRedis, database_url, use_broker, wait_until
+from tests.workers import database_url, wait_until, waiting_on_lock
 from verification.models import CheckRun
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_broker():
-    redis = PrivateRedis().start()
-    with use_broker(redis.url):
-        yield redis
-    redis.stop()
-
-
-@pytest.fixture
-def processes():
-    started: list[CeleryProcess] = []
-
-    def start(kind: str, broker_url: str) -> CeleryProcess:
-        process = CeleryProcess(kind, broker_url).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def status_of(declaration: Declaration) -> str:
     return Declaration.objects.values_list("status", flat=True).get(pk=declaration.pk)
 
 
-def test_submission_is_checked_by_the_worker(client_for, make_declaration, mill_alice, redis_broker, processes):
+def test_submission_is_checked_by_the_worker(client_for, make_declaration, mill_alice, redis_broker, celery_processes):
     declaration = make_declaration()
-    processes("worker", redis_broker.url)
+    celery_processes("worker")
     response = client_for(mill_alice).post(f"/api/v1/declarations/{declaration.pk}/submit/")
     assert response.status_code == 200
     wait_until(lambda: status_of(declaration) == "in_verification", timeout=30, what="checks on the worker")
     assert CheckRun.objects.get(revision__declaration=declaration).attempts == 1
 
 
-def test_worker_killed_during_checks_runs_them_again_exactly_once(client_for, make_declaration, mill_alice, redis_broker, processes):
+def test_worker_killed_during_checks_runs_them_again_exactly_once(client_for, make_declaration, mill_alice, redis_broker, celery_processes):
     declaration = make_declaration()
     assert client_for(mill_alice).post(f"/api/v1/declarations/{declaration.pk}/submit/").status_code == 200
     # Hold the declaration's row: the worker's checks block when they move it on, inside their transaction.
     blocker = psycopg.connect(database_url(), autocommit=False)
     blocker.execute("SELECT id FROM declarations_declaration WHERE id = %s FOR UPDATE", [declaration.pk])
-    worker = processes("worker", redis_broker.url)
+    worker = celery_processes("worker")
     wait_until(lambda: CheckRun.objects.filter(revision__declaration=declaration, attempts=1).exists(), what="first attempt")
-    wait_until(lambda: _waiting_on_lock(), what="worker blocked on the row lock")
+    wait_until(lambda: waiting_on_lock(), what="worker blocked on the row lock")
 
     worker.kill()
     killed_at = time.monotonic()
     blocker.rollback()
     blocker.close()
-    processes("worker", redis_broker.url)
+    celery_processes("worker")
     wait_until(lambda: status_of(declaration) == "in_verification", timeout=30, what="checks after restart")
     recovery = time.monotonic() - killed_at
 
@@ -73,16 +51,8 @@ def test_worker_killed_during_checks_runs_them_again_exactly_once(client_for, ma
     assert recovery < 15
 
 
-def _waiting_on_lock() -> bool:
-    with psycopg.connect(database_url(), autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        ).fetchone()
-    return row[0] > 0
-
-
 def test_submission_while_redis_is_down_is_saved_and_checked_once_redis_is_back(
-    client_for, make_declaration, mill_alice, redis_broker, processes
+    client_for, make_declaration, mill_alice, redis_broker, celery_processes
 ):
     declaration = make_declaration()
     redis_broker.stop()
@@ -96,8 +66,8 @@ def test_submission_while_redis_is_down_is_saved_and_checked_once_redis_is_back(
 
     redis_broker.start()
     back_at = time.monotonic()
-    processes("worker", redis_broker.url)
-    processes("beat", redis_broker.url)
+    celery_processes("worker")
+    celery_processes("beat")
     wait_until(lambda: status_of(declaration) == "in_verification", timeout=40, what="the sweeper and the checks")
     print(f"checked {time.monotonic() - back_at:.1f} s after Redis came back")
     assert CheckRun.objects.filter(revision__declaration=declaration).count() == 1
