@@ -85,10 +85,13 @@ def ensure_data(name: str, count: int, env: dict) -> None:
 def query_mix(name: str, rng: random.Random) -> tuple[list[str], list[str]]:
     """Search paths (a mix, built from values present in the data) and single-EPD paths."""
     with psycopg.connect(database_url(name)) as conn:
-        numbers = [r[0] for r in conn.execute("SELECT registration_number FROM registry_registryentry WHERE is_latest ORDER BY random() LIMIT 2000")]
+        latest = "SELECT registration_number FROM registry_registryentry WHERE is_latest ORDER BY random() LIMIT 2000"
+        numbers = [r[0] for r in conn.execute(latest)]
         categories = [r[0] for r in conn.execute("SELECT DISTINCT category FROM registry_registryentry")]
         countries = [r[0] for r in conn.execute("SELECT DISTINCT country FROM registry_registryentry")]
-        makers = conn.execute("SELECT manufacturer_id, manufacturer_name FROM registry_registryentry ORDER BY random() LIMIT 300").fetchall()
+        makers = conn.execute(
+            "SELECT manufacturer_id, manufacturer_name FROM registry_registryentry ORDER BY random() LIMIT 300"
+        ).fetchall()
     routes = ["bf_bof", "scrap_eaf", "dri_eaf"]
     searches = []
     for _ in range(2000):
