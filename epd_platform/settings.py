@@ -194,7 +194,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"DeclarationStatus": "declarations.workflow.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "DeclarationStatus": "declarations.workflow.Status",
+        "RegistryStatus": "registry.models.RegistryStatus",
+        "StatusChangeTarget": ["suspended", "revoked", "valid"],
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
