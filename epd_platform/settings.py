@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # ETag on every GET, 304 on If-None-Match / If-Modified-Since (with the Last-Modified views set).
+    "django.middleware.http.ConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "epd_platform.urls"
@@ -183,6 +185,11 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# The public registry API: anonymous clients per IP, clients with a token (or session) per user.
+REGISTRY_THROTTLE_RATES = {
+    "registry_anon": os.environ.get("THROTTLE_ANON", "120/minute"),
+    "registry_token": os.environ.get("THROTTLE_USER", "1200/minute"),
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steel EPD Platform API",
     "DESCRIPTION": (
@@ -245,6 +252,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unpublished": {"task": "registry.tasks.sweep_unpublished", "schedule": env_int("SWEEP_INTERVAL", 30)},
     "expire-due": {"task": "registry.tasks.expire_due", "schedule": crontab(hour=0, minute=10)},
     "expiry-reminders": {"task": "registry.tasks.send_expiry_reminders", "schedule": crontab(hour=6, minute=0)},
+    "export-registry": {"task": "registry.tasks.export_registry", "schedule": crontab(hour=1, minute=0)},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -32,3 +32,10 @@ def expire_due() -> list[str]:
 @shared_task(name="registry.tasks.send_expiry_reminders")
 def send_expiry_reminders() -> list[str]:
     return lifecycle.send_reminders()
+
+
+@shared_task(name="registry.tasks.export_registry")
+def export_registry() -> int:
+    from .exports_bulk import write_export
+
+    return write_export()

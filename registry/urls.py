@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import api, log_api
+from . import api, log_api, public
+from .models import ArtefactName
 
 # Public registry API (api_urlpatterns) and pages (urlpatterns).
 api_urlpatterns: list = [
@@ -11,6 +12,19 @@ api_urlpatterns: list = [
     path("log/proof/inclusion", log_api.InclusionProofView.as_view(), name="log-proof-inclusion"),
     path("log/proof/consistency", log_api.ConsistencyProofView.as_view(), name="log-proof-consistency"),
     path("verify/", api.VerifyView.as_view(), name="verify"),
+    path("epds/", public.SearchView.as_view(), name="epd-search"),
+    path("epds/<str:registration_number>/", public.DetailView.as_view(), name="epd-detail"),
+    path("epds/<str:registration_number>/versions/", public.VersionsView.as_view(), name="epd-versions"),
+    re_path(
+        r"^epds/(?P<registration_number>[^/]+)/(?P<name>" + "|".join(n.replace(".", r"\.") for n in ArtefactName.values) + ")$",
+        public.DocumentView.as_view(),
+        name="epd-document",
+    ),
+    path("categories/", public.CategoriesView.as_view(), name="categories"),
+    path("manufacturers/", public.ManufacturersView.as_view(), name="manufacturers"),
+    path("changes/", public.ChangesView.as_view(), name="changes"),
+    path("changes.atom", public.ChangesAtomView.as_view(), name="changes-atom"),
+    path("exports/epds.jsonl.gz", public.ExportView.as_view(), name="export-epds"),
     path("epds/<str:registration_number>/status/", api.StatusChangeView.as_view(), name="epd-status"),
 ]
 urlpatterns: list = []

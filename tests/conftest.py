@@ -188,6 +188,12 @@ def _session_keys(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _unthrottled(settings):
+    """The registry's rate limits would trip over a test suite's requests; the throttling test sets its own."""
+    settings.REGISTRY_THROTTLE_RATES = {"registry_anon": "1000000/minute", "registry_token": "1000000/minute"}
+
+
+@pytest.fixture(autouse=True)
 def _signing_keys_in_tmp(settings, _session_keys):
     """One platform key for the session, never the developer's var/keys (tests may rotate their own)."""
     settings.SIGNING_KEY_DIR = _session_keys

@@ -1,0 +1,459 @@
+"""The public registry API (PRODUCT.md "Public registry API"): read-only, no account.
+
+Search, one EPD (latest or ?version=N), its versions and documents, categories with GWP percentiles,
+manufacturers, the change feed (JSON and Atom) and the nightly bulk export. Each endpoint runs a fixed
+number of SQL queries whatever the data size (tests count them).
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import pagination, permissions, serializers, throttling, views
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from declarations import catalogue
+from declarations.api import ERROR_SCHEMA
+
+from . import queries, transparency
+from .models import ARTEFACT_CONTENT_TYPES, ArtefactName, LogEntry, RegistryEntry, RegistryStatus
+
+SEARCH_MAX_AGE, DETAIL_MAX_AGE, IMMUTABLE_MAX_AGE = 60, 300, 31_536_000
+PERCENTILES = (10, 25, 50, 75, 90)
+EXPORT_PATH = "exports/epds.jsonl.gz"
+
+
+class SettingsRate:
+    """Rates from settings.REGISTRY_THROTTLE_RATES, read per request (so they can change without a restart of tests)."""
+
+    def get_rate(self):
+        return settings.REGISTRY_THROTTLE_RATES[self.scope]
+
+
+class AnonThrottle(SettingsRate, throttling.AnonRateThrottle):
+    scope = "registry_anon"
+
+
+class TokenThrottle(SettingsRate, throttling.UserRateThrottle):
+    """Higher limits for clients with an API token (or a session); anonymous clients get AnonThrottle only."""
+
+    scope = "registry_token"
+
+    def get_cache_key(self, request, view):
+        return super().get_cache_key(request, view) if request.user and request.user.is_authenticated else None
+
+
+class PublicView(views.APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AnonThrottle, TokenThrottle]
+    max_age = SEARCH_MAX_AGE
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = f"public, max-age={self.max_age}"
+        return response
+
+
+def site(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def entry_links(number: str, version: int | None = None) -> dict[str, str]:
+    query = f"?version={version}" if version else ""
+    return {
+        "self": site(f"/api/v1/epds/{number}/{query}"),
+        "registry": site(f"/epds/{number}/{query}"),
+        "pdf": site(f"/api/v1/epds/{number}/document.pdf{query}"),
+    }
+
+
+def decimal_or_none(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def entry_summary(entry: RegistryEntry) -> dict:
+    return {
+        "registration_number": entry.registration_number,
+        "version": entry.version,
+        "product": {"name": entry.product_name, "name_zh": entry.product_name_zh},
+        "manufacturer": {"id": entry.manufacturer_id, "name": entry.manufacturer_name},
+        "country": entry.country,
+        "category": entry.category,
+        "production_route": entry.production_route,
+        "pcr": entry.pcr_code,
+        "declared_unit": entry.declared_unit,
+        "gwp_a1a3": decimal_or_none(entry.gwp_a1a3),
+        "gwp_a1a3_per_tonne": decimal_or_none(entry.gwp_a1a3_per_tonne),
+        "recycled_content": decimal_or_none(entry.recycled_content),
+        "published_at": entry.published_at,
+        "valid_until": entry.valid_until,
+        "status": entry.status,
+        "links": entry_links(entry.registration_number, None if entry.is_latest else entry.version),
+    }
+
+
+ENTRY_SCHEMA = inline_serializer(
+    "RegistryEntry",
+    {
+        "registration_number": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "product": inline_serializer("EntryProduct", {"name": serializers.CharField(), "name_zh": serializers.CharField()}),
+        "manufacturer": inline_serializer("EntryManufacturer", {"id": serializers.IntegerField(), "name": serializers.CharField()}),
+        "country": serializers.CharField(),
+        "category": serializers.CharField(),
+        "production_route": serializers.CharField(),
+        "pcr": serializers.CharField(),
+        "declared_unit": serializers.CharField(),
+        "gwp_a1a3": serializers.FloatField(allow_null=True, help_text="GWP-total A1-A3, kg CO2 eq. per declared unit"),
+        "gwp_a1a3_per_tonne": serializers.FloatField(allow_null=True, help_text="kg CO2 eq. per tonne of steel"),
+        "recycled_content": serializers.FloatField(allow_null=True, help_text="%"),
+        "published_at": serializers.DateTimeField(),
+        "valid_until": serializers.DateField(),
+        "status": serializers.ChoiceField(choices=RegistryStatus.values),
+        "links": serializers.DictField(child=serializers.URLField()),
+    },
+)
+
+
+class Cursor(pagination.CursorPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = queries.ORDERINGS[queries.DEFAULT_ORDERING]
+
+    def get_ordering(self, request, queryset, view):
+        return view.ordering
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", str, description="text in product, manufacturer or registration number"),
+    OpenApiParameter("category", str, description="a category code (see /api/v1/categories/) or a group such as long"),
+    OpenApiParameter("country", str, description="plant country, ISO 3166 alpha-2"),
+    OpenApiParameter("production_route", str, enum=queries.ROUTES),
+    OpenApiParameter("manufacturer", int, description="manufacturer id (see /api/v1/manufacturers/)"),
+    OpenApiParameter("pcr", str, description="PCR code, e.g. en17662"),
+    OpenApiParameter("status", str, description="valid (default), any, or a comma-separated list of statuses"),
+    OpenApiParameter("valid_on", OpenApiTypes.DATE),
+    OpenApiParameter("gwp_a1a3_min", OpenApiTypes.NUMBER, description="kg CO2 eq. per declared unit"),
+    OpenApiParameter("gwp_a1a3_max", OpenApiTypes.NUMBER),
+    OpenApiParameter("recycled_content_min", OpenApiTypes.NUMBER, description="%"),
+    OpenApiParameter("published_after", OpenApiTypes.DATETIME),
+    OpenApiParameter("published_before", OpenApiTypes.DATETIME),
+    OpenApiParameter("ordering", str, enum=list(queries.ORDERINGS)),
+    OpenApiParameter("page_size", int, description="1 to 100, default 20"),
+]
+
+
+@extend_schema(
+    summary="Search published EPDs",
+    parameters=SEARCH_PARAMETERS,
+    responses={
+        200: inline_serializer(
+            "EpdPage",
+            {"next": serializers.URLField(allow_null=True), "previous": serializers.URLField(allow_null=True), "results": ENTRY_SCHEMA},
+        ),
+        400: ERROR_SCHEMA,
+    },
+)
+class SearchView(PublicView):
+    def get(self, request: Request) -> Response:
+        entries, self.ordering = queries.search(request.query_params)
+        paginator = Cursor()
+        try:
+            page = paginator.paginate_queryset(entries, request, view=self)
+        except Exception as error:  # a forged cursor: DRF raises NotFound; say which parameter
+            raise queries.BadQuery(_("The cursor is not valid; start again from the first page."), []) from error
+        return paginator.get_paginated_response([entry_summary(e) for e in page])
+
+
+def find_entry(number: str, version_param: str | None) -> RegistryEntry:
+    entries = RegistryEntry.objects.select_related("publication", "superseded_by")
+    if version_param in (None, ""):
+        entry = entries.filter(registration_number=number, is_latest=True).first()
+    elif not str(version_param).isdigit() or len(version_param) > 6:
+        raise queries.BadQuery(_("version must be a whole number from 1."), [])
+    else:
+        entry = entries.filter(registration_number=number, version=int(version_param)).first()
+    if entry is None:
+        raise Http404(
+            _("No published EPD %(number)s%(version)s.")
+            % {"number": number, "version": f" version {version_param}" if version_param else ""}
+        )
+    return entry
+
+
+VERSION_PARAMETER = OpenApiParameter("version", int, description="a version number; default the latest")
+
+
+@extend_schema(
+    summary="One EPD: the signed document, its status now, artefacts and its place in its category",
+    parameters=[VERSION_PARAMETER],
+    responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
+)
+class DetailView(PublicView):
+    max_age = DETAIL_MAX_AGE
+
+    def get(self, request: Request, registration_number: str) -> Response:
+        entry = find_entry(registration_number, request.query_params.get("version"))
+        artefacts = entry.publication.artefacts.all()
+        query = f"?version={entry.version}"
+        body = {
+            **entry_summary(entry),
+            "status_reason": entry.status_reason,
+            "status_changed_at": entry.status_changed_at,
+            "is_latest": entry.is_latest,
+            "superseded_by": {
+                "version": entry.superseded_by.version,
+                "links": entry_links(entry.registration_number, entry.superseded_by.version),
+            }
+            if entry.superseded_by
+            else None,
+            "category_percentile": queries.category_percentile(entry),
+            "artefacts": [
+                {
+                    "name": a.name,
+                    "sha256": a.sha256,
+                    "size": a.size,
+                    "content_type": a.content_type,
+                    "url": site(f"/api/v1/epds/{entry.registration_number}/{a.name}{query}"),
+                    "log_index": a.log_index,
+                    "inclusion_proof": site(f"/api/v1/log/proof/inclusion?leaf_index={a.log_index}"),
+                }
+                for a in artefacts
+            ],
+            "document": entry.publication.document,
+        }
+        response = Response(body)
+        response["Last-Modified"] = http_date(max(entry.status_changed_at, entry.published_at).timestamp())
+        return response
+
+
+@extend_schema(summary="The version history of an EPD", responses={200: ENTRY_SCHEMA, 404: ERROR_SCHEMA})
+class VersionsView(PublicView):
+    def get(self, request: Request, registration_number: str) -> Response:
+        versions = list(RegistryEntry.objects.filter(registration_number=registration_number).order_by("-version"))
+        if not versions:
+            raise Http404(_("No published EPD %(number)s.") % {"number": registration_number})
+        return Response([{**entry_summary(v), "links": entry_links(v.registration_number, v.version)} for v in versions])
+
+
+@extend_schema(
+    summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
+    parameters=[VERSION_PARAMETER],
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
+)
+class DocumentView(PublicView):
+    def get(self, request: Request, registration_number: str, name: str):
+        version = request.query_params.get("version")
+        entry = find_entry(registration_number, version)
+        artefact = entry.publication.artefacts.filter(name=name).first()
+        if artefact is None:
+            raise Http404(_("This EPD has no %(name)s.") % {"name": name})
+        if request.headers.get("If-None-Match", "").strip('"') == artefact.sha256:
+            return HttpResponse(status=304)
+        response = FileResponse(artefact.file.open("rb"), content_type=ARTEFACT_CONTENT_TYPES[name])
+        response["Content-Disposition"] = f'attachment; filename="{entry.registration_number}-v{entry.version}-{name}"'
+        response["ETag"] = f'"{artefact.sha256}"'
+        response["Digest"] = f"sha-256={artefact.sha256}"
+        # A numbered version never changes; "the latest" does when a new version is published.
+        response["Cache-Control"] = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable" if version else f"public, max-age={DETAIL_MAX_AGE}"
+        return response
+
+
+def category_statistics() -> list[dict]:
+    """Count and GWP A1-A3 per tonne percentiles of valid EPDs per category; cached until the log grows."""
+    key = f"registry:categories:{transparency.current_size()}:{RegistryEntry.objects.count()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = RegistryEntry.objects.filter(status=RegistryStatus.VALID, is_latest=True, gwp_a1a3_per_tonne__isnull=False)
+    values: dict[str, list[float]] = {}
+    for category, value in rows.order_by("category", "gwp_a1a3_per_tonne").values_list("category", "gwp_a1a3_per_tonne").iterator(5000):
+        values.setdefault(category, []).append(float(value))
+    result = []
+    for category in catalogue.CATEGORIES:
+        series = values.get(category.code, [])
+        result.append(
+            {
+                "code": category.code,
+                "name": category.name,
+                "name_zh": category.name_zh,
+                "count": len(series),
+                "gwp_a1a3_per_tonne": {f"p{p}": round(percentile(series, p), 1) for p in PERCENTILES} if series else None,
+            }
+        )
+    cache.set(key, result, 3600)
+    return result
+
+
+def percentile(sorted_values: list[float], p: int) -> float:
+    """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
+    position = (len(sorted_values) - 1) * p / 100
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+@extend_schema(
+    summary="Steel product categories with counts and GWP A1-A3 percentiles (kg CO2 eq. per tonne)", responses=OpenApiTypes.OBJECT
+)
+class CategoriesView(PublicView):
+    max_age = DETAIL_MAX_AGE
+
+    def get(self, request: Request) -> Response:
+        return Response(category_statistics())
+
+
+class ManufacturerPage(pagination.CursorPagination):
+    page_size = 50
+    ordering = ("name", "id")
+
+
+@extend_schema(
+    summary="Manufacturers with published EPDs",
+    parameters=[OpenApiParameter("q", str, description="text in the name")],
+    responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA},
+)
+class ManufacturersView(PublicView):
+    def get(self, request: Request) -> Response:
+        from accounts.models import Organization
+
+        reader = queries._Reader(request.query_params)
+        text = reader.text("q")
+        if reader.findings:
+            raise queries.BadQuery(_("Some search parameters are wrong."), reader.findings)
+        makers = Organization.objects.filter(registry_entries__isnull=False)
+        if text:
+            makers = makers.filter(Q(name__icontains=text) | Q(name_zh__icontains=text))
+        makers = makers.annotate(
+            valid_epds=Count("registry_entries", filter=Q(registry_entries__status=RegistryStatus.VALID, registry_entries__is_latest=True))
+        ).distinct()
+        paginator = ManufacturerPage()
+        try:
+            page = paginator.paginate_queryset(makers, request, view=self)
+        except Exception as error:
+            raise queries.BadQuery(_("The cursor is not valid; start again from the first page."), []) from error
+        return paginator.get_paginated_response(
+            [
+                {
+                    "id": m.pk,
+                    "name": m.name,
+                    "name_zh": m.name_zh,
+                    "country": m.country,
+                    "valid_epds": m.valid_epds,
+                    "links": {"epds": site(f"/api/v1/epds/?manufacturer={m.pk}")},
+                }
+                for m in page
+            ]
+        )
+
+
+CHANGES_PAGE = 100
+
+
+def changes(params) -> tuple[list[LogEntry], int | None]:
+    """Status events (publication, new version, supersession, suspension, revocation, expiry, reinstatement)
+    from the log, oldest first, after index `after` or since time `since`; and the next `after`."""
+    reader = queries._Reader(params)
+    after = reader.text("after", 20)
+    since = reader.moment("since")
+    if after and not after.isdigit():
+        reader.problem("after", _("after must be a log index (a whole number)."))
+    if reader.findings:
+        raise queries.BadQuery(_("Some parameters are wrong."), reader.findings)
+    events = LogEntry.objects.filter(artefact=ArtefactName.JSON)
+    if after:
+        events = events.filter(index__gt=int(after) if int(after) < 2**62 else 2**62)
+    if since:
+        events = events.filter(logged_at__gte=since)
+    page = list(events.order_by("index")[: CHANGES_PAGE + 1])
+    more = len(page) > CHANGES_PAGE
+    page = page[:CHANGES_PAGE]
+    return page, page[-1].index if more else None
+
+
+def change_item(event: LogEntry) -> dict:
+    kind = "new_version" if event.event == "published" and event.version > 1 else event.event
+    return {
+        "log_index": event.index,
+        "at": event.logged_at,
+        "event": kind,
+        "registration_number": event.registration_number,
+        "version": event.version,
+        "links": entry_links(event.registration_number, event.version),
+    }
+
+
+CHANGE_PARAMETERS = [
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="events at or after this time"),
+    OpenApiParameter("after", int, description="events after this log index (the `next_after` of the previous page)"),
+]
+
+
+@extend_schema(
+    summary="Feed of publications, new versions and status changes",
+    parameters=CHANGE_PARAMETERS,
+    responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA},
+)
+class ChangesView(PublicView):
+    def get(self, request: Request) -> Response:
+        page, next_after = changes(request.query_params)
+        return Response(
+            {
+                "next_after": next_after,
+                "next": site(f"/api/v1/changes/?after={next_after}") if next_after is not None else None,
+                "results": [change_item(event) for event in page],
+            }
+        )
+
+
+@extend_schema(
+    summary="The change feed as Atom",
+    parameters=CHANGE_PARAMETERS,
+    responses={(200, "application/atom+xml"): OpenApiTypes.STR, 400: ERROR_SCHEMA},
+)
+class ChangesAtomView(PublicView):
+    def get(self, request: Request):
+        page, _next = changes(request.query_params)
+        feed = Atom1Feed(
+            title="Steel EPD registry: changes",
+            link=site("/"),
+            description="Publications, new versions and status changes of steel EPDs",
+            feed_url=site("/api/v1/changes.atom"),
+            language="en",
+        )
+        for event in page:
+            item = change_item(event)
+            feed.add_item(
+                title=f"{event.registration_number} v{event.version}: {item['event']}",
+                link=item["links"]["registry"],
+                description=f"{event.registration_number} version {event.version}: {item['event']} ({event.logged_at:%Y-%m-%d %H:%M} UTC)",
+                unique_id=f"{site('/api/v1/log/entries')}?start={event.index}&end={event.index}",
+                updateddate=event.logged_at,
+                pubdate=event.logged_at,
+            )
+        response = HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
+        response["Cache-Control"] = f"public, max-age={SEARCH_MAX_AGE}"
+        return response
+
+
+@extend_schema(
+    summary="Nightly bulk export: JSON Lines (gzip) of every valid EPD, latest version",
+    responses={(200, "application/gzip"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
+)
+class ExportView(PublicView):
+    def get(self, request: Request):
+        if not default_storage.exists(EXPORT_PATH):
+            raise Http404(_("No export yet: it is written nightly (manage.py export_registry)."))
+        response = FileResponse(default_storage.open(EXPORT_PATH, "rb"), content_type="application/gzip")
+        response["Content-Disposition"] = 'attachment; filename="epds.jsonl.gz"'
+        response["Cache-Control"] = f"public, max-age={DETAIL_MAX_AGE}"
+        return response

@@ -1,0 +1,227 @@
+"""Registry search: the public query parameters (PRODUCT.md) validated and turned into a queryset.
+
+    entries, ordering = queries.search(request.GET)     # raises BadQuery naming every wrong parameter
+
+Used by the API (registry/public.py) and the search page (registry/pages.py), so both accept and refuse
+exactly the same things. By default only the latest version of each EPD is listed, and only valid ones;
+`status=superseded` (or `any`) lists older versions too.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from declarations import catalogue
+from declarations.errors import DomainError
+from declarations.validation import ERROR, Finding
+
+from .models import RegistryEntry, RegistryStatus
+
+MAX_TEXT = 100
+ORDERINGS = {
+    "gwp_a1a3": ("gwp_a1a3", "id"),
+    "-gwp_a1a3": ("-gwp_a1a3", "-id"),
+    "gwp_a1a3_per_tonne": ("gwp_a1a3_per_tonne", "id"),
+    "-gwp_a1a3_per_tonne": ("-gwp_a1a3_per_tonne", "-id"),
+    "published_at": ("published_at", "id"),
+    "-published_at": ("-published_at", "-id"),
+    "valid_until": ("valid_until", "id"),
+    "-valid_until": ("-valid_until", "-id"),
+    "recycled_content": ("recycled_content", "id"),
+    "-recycled_content": ("-recycled_content", "-id"),
+    "product_name": ("product_name", "id"),
+    "registration_number": ("registration_number", "id"),
+}
+DEFAULT_ORDERING = "-published_at"
+CATEGORY_GROUPS = sorted({code.split(".")[0] for code in catalogue.CATEGORY_BY_CODE})
+ROUTES = [value for value, _label in catalogue.ProductionRoute.choices]
+PARAMETERS = (
+    "q", "category", "country", "production_route", "manufacturer", "pcr", "status", "valid_on",
+    "gwp_a1a3_min", "gwp_a1a3_max", "recycled_content_min", "published_after", "published_before", "ordering",
+)  # fmt: skip
+
+
+class BadQuery(DomainError):
+    code = "invalid_query"
+
+
+@dataclass
+class Query:
+    """The validated parameters (None where not given), for the page to refill its form."""
+
+    q: str = ""
+    category: str = ""
+    country: str = ""
+    production_route: str = ""
+    manufacturer: int | None = None
+    pcr: str = ""
+    statuses: tuple[str, ...] = (RegistryStatus.VALID,)
+    valid_on: date | None = None
+    gwp_a1a3_min: Decimal | None = None
+    gwp_a1a3_max: Decimal | None = None
+    recycled_content_min: Decimal | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    ordering: str = DEFAULT_ORDERING
+
+
+class _Reader:
+    def __init__(self, params):
+        self.params = params
+        self.findings: list[Finding] = []
+
+    def problem(self, name: str, message: str) -> None:
+        self.findings.append(Finding(ERROR, "parameter", message, field=name))
+
+    def text(self, name: str, limit: int = MAX_TEXT) -> str:
+        raw = self.params.get(name, "")
+        if raw is None:
+            return ""
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+            self.problem(name, _("%(name)s contains a control character (such as a NUL byte).") % {"name": name})
+            return ""
+        if len(raw) > limit:
+            self.problem(name, _("%(name)s is longer than %(limit)d characters.") % {"name": name, "limit": limit})
+            return ""
+        return raw.strip()
+
+    def decimal(self, name: str, low: Decimal | None = None, high: Decimal | None = None) -> Decimal | None:
+        raw = self.text(name, 40)
+        if not raw:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.problem(name, _("%(name)s must be a number, not “%(value)s”.") % {"name": name, "value": raw})
+            return None
+        if not value.is_finite() or (low is not None and value < low) or (high is not None and value > high) or abs(value) > 10**12:
+            self.problem(name, _("%(name)s is out of range.") % {"name": name})
+            return None
+        return value
+
+    def day(self, name: str) -> date | None:
+        raw = self.text(name, 40)
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.problem(name, _("%(name)s must be a date like 2026-11-24, not “%(value)s”.") % {"name": name, "value": raw})
+            return None
+
+    def moment(self, name: str, end_of_day: bool = False) -> datetime | None:
+        raw = self.text(name, 40)
+        if not raw:
+            return None
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            self.problem(name, _("%(name)s must be a date or date-time (ISO 8601), not “%(value)s”.") % {"name": name, "value": raw})
+            return None
+        if len(raw) == 10 and end_of_day:
+            moment = datetime.combine(moment.date(), time.max)
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_default_timezone())
+
+
+def parse(params) -> Query:
+    """Validate every parameter; BadQuery lists all wrong ones at once."""
+    read = _Reader(params)
+    query = Query(q=read.text("q").lower())
+    category = read.text("category", 40)
+    if category and category not in catalogue.CATEGORY_BY_CODE and category not in CATEGORY_GROUPS:
+        read.problem("category", _("Unknown category “%(value)s”; see /api/v1/categories/.") % {"value": category})
+    else:
+        query.category = category
+    country = read.text("country", 10).upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        read.problem("country", _("country must be a two-letter ISO 3166 code such as CN or DE."))
+    else:
+        query.country = country
+    route = read.text("production_route", 20)
+    if route and route not in ROUTES:
+        read.problem("production_route", _("production_route must be one of %(values)s.") % {"values": ", ".join(ROUTES)})
+    else:
+        query.production_route = route
+    manufacturer = read.text("manufacturer", 20)
+    if manufacturer and not manufacturer.isdigit():
+        read.problem("manufacturer", _("manufacturer must be a manufacturer id (see /api/v1/manufacturers/)."))
+    elif manufacturer:
+        query.manufacturer = int(manufacturer) if int(manufacturer) < 2**63 else -1
+    query.pcr = read.text("pcr", 60)
+    status = read.text("status", 80)
+    if status:
+        statuses = tuple(s.strip() for s in status.split(",") if s.strip())
+        if statuses == ("any",):
+            query.statuses = tuple(RegistryStatus.values)
+        elif not statuses or any(s not in RegistryStatus.values for s in statuses):
+            read.problem(
+                "status",
+                _("status must be any, or one or more (comma-separated) of %(values)s.") % {"values": ", ".join(RegistryStatus.values)},
+            )
+        else:
+            query.statuses = statuses
+    query.valid_on = read.day("valid_on")
+    query.gwp_a1a3_min = read.decimal("gwp_a1a3_min")
+    query.gwp_a1a3_max = read.decimal("gwp_a1a3_max")
+    query.recycled_content_min = read.decimal("recycled_content_min", Decimal(0), Decimal(100))
+    query.published_after = read.moment("published_after")
+    query.published_before = read.moment("published_before", end_of_day=True)
+    ordering = read.text("ordering", 40)
+    if ordering and ordering not in ORDERINGS:
+        read.problem("ordering", _("ordering must be one of %(values)s.") % {"values": ", ".join(ORDERINGS)})
+    else:
+        query.ordering = ordering or DEFAULT_ORDERING
+    if read.findings:
+        raise BadQuery(_("Some search parameters are wrong."), read.findings)
+    return query
+
+
+def filtered(query: Query) -> QuerySet[RegistryEntry]:
+    entries = RegistryEntry.objects.filter(status__in=query.statuses)
+    if RegistryStatus.SUPERSEDED not in query.statuses:
+        entries = entries.filter(is_latest=True)
+    if query.q:
+        entries = entries.filter(search_text__contains=query.q)
+    if query.category in CATEGORY_GROUPS:
+        entries = entries.filter(Q(category=query.category) | Q(category__startswith=f"{query.category}."))
+    elif query.category:
+        entries = entries.filter(category=query.category)
+    conditions = {
+        "country": query.country,
+        "production_route": query.production_route,
+        "manufacturer_id": query.manufacturer,
+        "pcr_code": query.pcr,
+        "gwp_a1a3__gte": query.gwp_a1a3_min,
+        "gwp_a1a3__lte": query.gwp_a1a3_max,
+        "recycled_content__gte": query.recycled_content_min,
+        "published_at__gte": query.published_after,
+        "published_at__lte": query.published_before,
+        "issued__lte": query.valid_on,
+        "valid_until__gte": query.valid_on,
+    }
+    return entries.filter(**{name: value for name, value in conditions.items() if value not in (None, "")})
+
+
+def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
+    """The entries matching `params` (a QueryDict or dict) and the ordering to page them by."""
+    query = parse(params)
+    return filtered(query), ORDERINGS[query.ordering]
+
+
+def category_percentile(entry: RegistryEntry) -> dict | None:
+    """Where this EPD's GWP A1-A3 per tonne stands among the valid, latest EPDs of its category."""
+    if entry.gwp_a1a3_per_tonne is None or not entry.category:
+        return None
+    peers = RegistryEntry.objects.filter(
+        status=RegistryStatus.VALID, is_latest=True, category=entry.category, gwp_a1a3_per_tonne__isnull=False
+    )
+    total = peers.count()
+    if total < 2:
+        return {"category": entry.category, "count": total, "lower_than_percent": None}
+    higher = peers.filter(gwp_a1a3_per_tonne__gt=entry.gwp_a1a3_per_tonne).count()
+    return {"category": entry.category, "count": total, "lower_than_percent": round(100 * higher / total)}
