@@ -209,6 +209,7 @@ class RegistryEntry(models.Model):
             models.Index(fields=["status", "category", "gwp_a1a3"], name="registry_status_cat_gwp"),
             models.Index(fields=["status", "gwp_a1a3"], name="registry_status_gwp"),
             models.Index(fields=["manufacturer", "status"], name="registry_manufacturer_status"),
+            models.Index(fields=["category", "status", "is_latest", "gwp_a1a3_per_tonne"], name="registry_category_percentile"),
         ]
 
     def __str__(self) -> str:
