@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -220,8 +220,9 @@ def category_percentile(entry: RegistryEntry) -> dict | None:
     peers = RegistryEntry.objects.filter(
         status=RegistryStatus.VALID, is_latest=True, category=entry.category, gwp_a1a3_per_tonne__isnull=False
     )
-    total = peers.count()
+    # One query whatever the outcome: query counts must not depend on the data.
+    counts = peers.aggregate(total=Count("id"), higher=Count("id", filter=Q(gwp_a1a3_per_tonne__gt=entry.gwp_a1a3_per_tonne)))
+    total, higher = counts["total"], counts["higher"]
     if total < 2:
         return {"category": entry.category, "count": total, "lower_than_percent": None}
-    higher = peers.filter(gwp_a1a3_per_tonne__gt=entry.gwp_a1a3_per_tonne).count()
     return {"category": entry.category, "count": total, "lower_than_percent": round(100 * higher / total)}
