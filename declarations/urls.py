@@ -15,7 +15,6 @@ api_urlpatterns = [
 
 # Web pages. Names start with "web-": the API router already uses "declaration-detail", "declaration-submit"…
 urlpatterns = [
-    path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("declarations/new/", views.declaration_new, name="web-declaration-new"),
     path("declarations/<int:pk>/", views.declaration_page, name="web-declaration"),

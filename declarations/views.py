@@ -38,11 +38,6 @@ from .workflow import Status
 STATUS_ORDER = list(Status.values)
 
 
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
-
-
 def _visible(request: HttpRequest, pk: int) -> Declaration:
     """The declaration if this user may see it; 404 otherwise, so nobody learns another mill's ids."""
     return get_object_or_404(Declaration.objects.visible_to(request.user).with_related().prefetch_related("results"), pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import api, log_api, public
+from . import api, log_api, operator_views, pages, public
 from .models import ArtefactName
 
 # Public registry API (api_urlpatterns) and pages (urlpatterns).
@@ -27,4 +27,10 @@ api_urlpatterns: list = [
     path("exports/epds.jsonl.gz", public.ExportView.as_view(), name="export-epds"),
     path("epds/<str:registration_number>/status/", api.StatusChangeView.as_view(), name="epd-status"),
 ]
-urlpatterns: list = []
+urlpatterns = [
+    path("", pages.search, name="home"),
+    path("epds/<str:registration_number>/", pages.epd_page, name="epd-page"),
+    path("epds/<str:registration_number>/status/", operator_views.change_status, name="epd-status-change"),
+    path("compare/", pages.compare, name="compare"),
+    path("verify/", pages.verify_page, name="verify-page"),
+]

@@ -1,0 +1,94 @@
+"""Registry pages through Django's test client: search with filters and errors, one EPD, compare, verify,
+and the operator's status form."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from registry import lifecycle
+from registry.models import ArtefactName, RegistryEntry
+
+
+@pytest.fixture
+def publication(published):
+    return published()
+
+
+def pdf_of(publication) -> bytes:
+    with publication.artefacts.get(name=ArtefactName.PDF).file.open("rb") as handle:
+        return handle.read()
+
+
+def test_search_page_lists_filters_and_names_bad_filters(client, db):
+    call_command("generate_registry", count=30, seed=3, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    valid = RegistryEntry.objects.filter(status="valid", is_latest=True)
+    assert f"{valid.count()} EPD" in html
+    rebar = client.get("/", {"category": "long.rebar"}).content.decode()
+    for entry in valid.filter(category="long.rebar")[:3]:
+        assert entry.registration_number in rebar
+    assert all(e.registration_number not in rebar for e in valid.exclude(category="long.rebar")[:3])
+    bad = client.get("/", {"category": "bananas", "gwp_a1a3_max": "cheap"})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Unknown category" in text and "gwp_a1a3_max must be a number" in text
+
+
+def test_search_page_in_chinese(client, publication):
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get("/").content.decode()
+    assert "搜索" in html and publication.registration_number in html
+
+
+def test_epd_page_shows_figures_chart_downloads_and_versions(client, publication):
+    html = client.get(f"/epds/{publication.registration_number}/").content.decode()
+    assert publication.document["product"]["name"] in html
+    assert "<svg" in html  # the GWP chart
+    for name in ArtefactName.values:
+        assert f"/api/v1/epds/{publication.registration_number}/{name}?version=1" in html
+    assert "Version history" in html and "GWP-total" in html
+    assert client.get("/epds/EPD-STEEL-2026-999999/").status_code == 404
+
+
+def test_compare_warns_when_not_comparable(client, published):
+    from declarations.models import PCR
+
+    first, same_basis = published(), published(seed=2)
+    other_pcr = published(seed=3, pcr=PCR.objects.get(code="ies-2019-14"))
+    comparable = client.get("/compare/", {"epd": [first.registration_number, same_basis.registration_number]}).content.decode()
+    assert first.registration_number in comparable and same_basis.registration_number in comparable
+    assert "Not comparable" not in comparable
+    mixed = client.get("/compare/", {"epd": [first.registration_number, other_pcr.registration_number]}).content.decode()
+    assert "Not comparable" in mixed and "PCR" in mixed
+    too_many = client.get("/compare/", {"epd": ["A", "B", "C", "D", "E"]})
+    assert too_many.status_code == 400 and "at most 4" in too_many.content.decode()
+
+
+def test_verify_page_authentic_then_revoked_and_tampered(client, publication, operator_olga):
+    answer = client.post("/verify/", {"document": SimpleUploadedFile("epd.pdf", pdf_of(publication))})
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "Authentic" in html and publication.registration_number in html and ">valid<" in html
+    lifecycle.revoke(publication.entry, actor=operator_olga, reason="Falsified data")
+    html = client.post("/verify/", {"document": SimpleUploadedFile("epd.pdf", pdf_of(publication))}).content.decode()
+    assert ">revoked<" in html
+    tampered = bytearray(pdf_of(publication))
+    tampered[len(tampered) // 2] ^= 0x01
+    html = client.post("/verify/", {"document": SimpleUploadedFile("epd.pdf", bytes(tampered))}).content.decode()
+    assert "Not authentic" in html
+    assert client.post("/verify/", {}).status_code == 400
+
+
+def test_operator_suspends_on_the_page_and_others_cannot(client, publication, operator_olga, mill_alice):
+    url = f"/epds/{publication.registration_number}/status/"
+    client.force_login(mill_alice)
+    assert client.post(url, {"version": 1, "status": "suspended", "reason": "x"}).status_code == 403
+    client.force_login(operator_olga)
+    page = client.get(f"/epds/{publication.registration_number}/").content.decode()
+    assert "Operator: change the status" in page
+    response = client.post(url, {"version": 1, "status": "suspended", "reason": "Complaint under review"}, follow=True)
+    assert "is now suspended" in response.content.decode()
+    assert RegistryEntry.objects.get(publication=publication).status == "suspended"
+    refused = client.post(url, {"version": 1, "status": "revoked", "reason": ""}, follow=True)
+    assert "reason is required" in refused.content.decode()
