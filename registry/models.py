@@ -210,6 +210,7 @@ class RegistryEntry(models.Model):
             models.Index(fields=["status", "gwp_a1a3"], name="registry_status_gwp"),
             models.Index(fields=["manufacturer", "status"], name="registry_manufacturer_status"),
             models.Index(fields=["category", "status", "is_latest", "gwp_a1a3_per_tonne"], name="registry_category_percentile"),
+            models.Index(fields=["status", "is_latest", "valid_until"], name="registry_status_valid_until"),
         ]
 
     def __str__(self) -> str:

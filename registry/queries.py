@@ -7,12 +7,14 @@ exactly the same things. By default only the latest version of each EPD is liste
 `status=superseded` (or `any`) lists older versions too.
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,15 +216,33 @@ def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
 
 
 def category_percentile(entry: RegistryEntry) -> dict | None:
-    """Where this EPD's GWP A1-A3 per tonne stands among the valid, latest EPDs of its category."""
+    """Where this EPD's GWP A1-A3 per tonne stands among the valid, latest EPDs of its category:
+    the share of them with a higher value ("lower than 70 % of rebar EPDs")."""
     if entry.gwp_a1a3_per_tonne is None or not entry.category:
         return None
-    peers = RegistryEntry.objects.filter(
-        status=RegistryStatus.VALID, is_latest=True, category=entry.category, gwp_a1a3_per_tonne__isnull=False
-    )
-    # One query whatever the outcome: query counts must not depend on the data.
-    counts = peers.aggregate(total=Count("id"), higher=Count("id", filter=Q(gwp_a1a3_per_tonne__gt=entry.gwp_a1a3_per_tonne)))
-    total, higher = counts["total"], counts["higher"]
+    values = category_values(entry.category)
+    total = len(values)
     if total < 2:
         return {"category": entry.category, "count": total, "lower_than_percent": None}
+    higher = total - bisect.bisect_right(values, float(entry.gwp_a1a3_per_tonne))
     return {"category": entry.category, "count": total, "lower_than_percent": round(100 * higher / total)}
+
+
+def category_values(category: str) -> list[float]:
+    """The sorted GWP A1-A3 per tonne of the category's valid, latest EPDs, cached per process until the
+    transparency log grows (every publication and status change appends to it) or five minutes pass."""
+    from . import transparency
+
+    key = f"registry:category-values:{category}:{transparency.current_size()}"
+    values = cache.get(key)
+    if values is None:
+        values = [
+            float(v)
+            for v in RegistryEntry.objects.filter(
+                status=RegistryStatus.VALID, is_latest=True, category=category, gwp_a1a3_per_tonne__isnull=False
+            )
+            .order_by("gwp_a1a3_per_tonne")
+            .values_list("gwp_a1a3_per_tonne", flat=True)
+        ]
+        cache.set(key, values, 300)
+    return values

@@ -189,8 +189,12 @@ def _session_keys(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _unthrottled(settings):
-    """The registry's rate limits would trip over a test suite's requests; the throttling test sets its own."""
+    """The registry's rate limits would trip over a test suite's requests; the throttling test sets its own.
+    The cache (throttle history, category statistics keyed by the log's size) starts empty for every test."""
+    from django.core.cache import cache
+
     settings.REGISTRY_THROTTLE_RATES = {"registry_anon": "1000000/minute", "registry_token": "1000000/minute"}
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
