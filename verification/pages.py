@@ -1,0 +1,275 @@
+"""Verification pages: the verifier's queue, the review page (also where mills answer comments and
+everyone reads the audit trail), and the operator's assignment page. Thin views over verification.review;
+a refused action re-renders the page with the reason and a 4xx status, never a 500."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from declarations import catalogue
+from declarations.errors import DomainError
+from declarations.models import Declaration
+from declarations.workflow import Status
+
+from . import review
+from .models import Accreditation, Comment, StoredFinding, VerificationStatement
+
+QUEUE_STATUSES = [Status.IN_VERIFICATION, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.APPROVED, Status.PUBLISHED, Status.REJECTED]
+
+
+@login_required
+@require_GET
+def queue(request):
+    declarations = (
+        review.reviewable_by(request.user)
+        .exclude(status=Status.DRAFT, revision=0)
+        .select_related("epd__organization")
+        .annotate(
+            open_warnings=Count(
+                "revisions__check_run__findings",
+                filter=Q(
+                    revisions__number=F("revision"),  # the current revision's findings only
+                    revisions__check_run__findings__severity="warning",
+                    revisions__check_run__findings__acknowledged_at__isnull=True,
+                ),
+            )
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+    groups = []
+    for status in QUEUE_STATUSES:
+        members = [d for d in declarations if d.status == status]
+        if members:
+            groups.append({"status": status, "label": Status(status).label, "declarations": members})
+    return render(request, "verification/queue.html", {"groups": groups})
+
+
+def _declaration(request, pk: int) -> Declaration:
+    """The declaration if this user may read its review (assigned verifier, owning mill, operator); else 404."""
+    queryset = review.reviewable_by(request.user).select_related("epd__organization", "pcr", "verification_statement")
+    return get_object_or_404(queryset.prefetch_related("plants"), pk=pk)
+
+
+def _finding_message(finding: StoredFinding) -> str:
+    return finding.message_zh if get_language() == "zh-hans" and finding.message_zh else finding.message
+
+
+def review_context(request, declaration: Declaration) -> dict:
+    assignment = review.current_assignment(declaration)
+    revisions = list(declaration.revisions.order_by("-number").select_related("check_run").prefetch_related("check_run__findings"))
+    for revision in revisions:
+        run = getattr(revision, "check_run", None)
+        revision.findings_list = list(run.findings.all()) if run else []
+        for finding in revision.findings_list:
+            finding.text = _finding_message(finding)
+    current = revisions[0] if revisions else None
+    diff = review.revision_diff(revisions[1] if len(revisions) > 1 else None, current) if current else {"results": [], "fields": []}
+    comments = list(declaration.comments.select_related("author").order_by("created_at"))
+    threads = [c for c in comments if c.parent_id is None]
+    for comment in threads:
+        comment.answers = [c for c in comments if c.parent_id == comment.pk]
+    is_verifier = bool(assignment and assignment.verifier_id == request.user.pk)
+    document = declaration.as_document()
+    declared = [m for m in catalogue.module_codes() if m in document["lca"]["declared_modules"]]
+    results = [
+        {"code": code, "unit": catalogue.indicators()[code].unit, "values": [row.get(m) for m in declared]}
+        for code, row in document["results"].items()
+    ]
+    return {
+        "declaration": declaration,
+        "doc": document,
+        "assignment": assignment,
+        "is_verifier": is_verifier,
+        "can_decide": is_verifier and declaration.status == Status.IN_VERIFICATION,
+        "current": current,
+        "earlier": revisions[1:],
+        "diff": diff,
+        "threads": threads,
+        "checklist": [(key, label, bool(assignment and assignment.checklist.get(key))) for key, label in review.CHECKLIST.items()],
+        "audit": declaration.audit_entries.select_related("actor").order_by("at"),
+        "declared": declared,
+        "results": results,
+        "statement_default": review.DEFAULT_STATEMENT,
+        "statement_kinds": VerificationStatement.Kind.choices,
+        "indicators": list(catalogue.indicators()),
+        "modules": catalogue.module_codes(),
+    }
+
+
+@login_required
+@require_GET
+def review_page(request, pk: int):
+    declaration = _declaration(request, pk)
+    return render(request, "verification/review.html", review_context(request, declaration))
+
+
+@login_required
+@require_GET
+def report(request, pk: int):
+    """The LCA project report, for whoever may read the review (the assigned verifier above all)."""
+    declaration = _declaration(request, pk)
+    if not declaration.report:
+        raise Http404(_("No report attached."))
+    return FileResponse(
+        declaration.report.open("rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=declaration.report_name or "lca-report.pdf",
+    )
+
+
+def _act(request, pk: int, action, success: str):
+    """Run one review action; on a refusal show the page again with the reason (4xx), else redirect."""
+    declaration = _declaration(request, pk)
+    try:
+        action(declaration)
+    except DomainError as error:
+        context = review_context(request, declaration)
+        context["error"] = error.message
+        context["problems"] = [f.message for f in error.findings if f.message]
+        return render(request, "verification/review.html", context, status=error.status_code)
+    messages.success(request, success)
+    return redirect("review-page", pk=pk)
+
+
+@login_required
+@require_POST
+def comment(request, pk: int):
+    def add(declaration):
+        parent_id = request.POST.get("parent", "")
+        parent = get_object_or_404(Comment, pk=int(parent_id), declaration=declaration) if parent_id.isdigit() else None
+        indicator = request.POST.get("indicator", "")
+        module = request.POST.get("module", "")
+        if (indicator and indicator not in catalogue.indicators()) or (module and module not in catalogue.module_codes()):
+            raise DomainError(_("Choose an indicator and module from the lists."))
+        review.add_comment(
+            declaration, author=request.user, text=request.POST.get("text", ""), indicator=indicator, module=module, parent=parent
+        )
+
+    return _act(request, pk, add, _("Comment added."))
+
+
+@login_required
+@require_POST
+def acknowledge(request, pk: int):
+    def ack(declaration):
+        finding_id = request.POST.get("finding", "")
+        finding = get_object_or_404(
+            StoredFinding, pk=int(finding_id) if finding_id.isdigit() else -1, check_run__revision__declaration=declaration
+        )
+        review.acknowledge(finding, verifier=request.user, comment=request.POST.get("comment", ""))
+
+    return _act(request, pk, ack, _("Warning acknowledged."))
+
+
+@login_required
+@require_POST
+def checklist(request, pk: int):
+    def tick(declaration):
+        review.update_checklist(
+            declaration, verifier=request.user, items={key: key in request.POST.getlist("item") for key in review.CHECKLIST}
+        )
+
+    return _act(request, pk, tick, _("Checklist saved."))
+
+
+@login_required
+@require_POST
+def request_changes(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda d: review.request_changes(d, verifier=request.user, comment=request.POST.get("comment", "")),
+        _("Changes requested; the mill is told."),
+    )
+
+
+@login_required
+@require_POST
+def reject(request, pk: int):
+    return _act(
+        request, pk, lambda d: review.reject(d, verifier=request.user, reason=request.POST.get("comment", "")), _("Declaration rejected.")
+    )
+
+
+@login_required
+@require_POST
+def approve(request, pk: int):
+    kind = request.POST.get("kind", VerificationStatement.Kind.EXTERNAL)
+
+    def decide(declaration):
+        if kind not in VerificationStatement.Kind.values:
+            raise DomainError(_("Choose external or internal verification."))
+        review.approve(
+            declaration,
+            verifier=request.user,
+            statement=request.POST.get("statement", ""),
+            kind=kind,
+            follow_up=request.POST.get("follow_up") == "on",
+        )
+
+    return _act(request, pk, decide, _("Approved. The EPD is being published."))
+
+
+# ---------------------------------------------------------------- operators
+
+
+def _require_operator(request) -> None:
+    if not request.user.is_operator:
+        raise PermissionDenied(_("Only the programme operator's staff assign verifiers."))
+
+
+def assignments_context(error: str = "") -> dict:
+    waiting = (
+        Declaration.objects.filter(status__in=[Status.SUBMITTED, Status.IN_VERIFICATION, Status.CHANGES_REQUESTED])
+        .select_related("epd__organization", "lca_practitioner_organization")
+        .prefetch_related("assignments__verifier")
+        .order_by("-submitted_at")
+    )
+    for declaration in waiting:
+        declaration.current = next((a for a in declaration.assignments.all() if a.ended_at is None), None)
+    today = timezone.localdate()
+    verifiers = (
+        User.objects.filter(organization__kind="verification_body", accreditations__active=True, is_active=True)
+        .filter(Q(accreditations__valid_until__isnull=True) | Q(accreditations__valid_until__gte=today))
+        .select_related("organization")
+        .distinct()
+        .order_by("organization__name", "username")
+    )
+    return {
+        "waiting": waiting,
+        "verifiers": verifiers,
+        "accreditations": Accreditation.objects.select_related("verifier", "body").order_by("body__name", "verifier__username"),
+        "error": error,
+    }
+
+
+@login_required
+def assignments(request):
+    _require_operator(request)
+    if request.method == "POST":
+        declaration = get_object_or_404(
+            Declaration, pk=request.POST.get("declaration") if request.POST.get("declaration", "").isdigit() else -1
+        )
+        verifier = User.objects.filter(pk=request.POST.get("verifier") if request.POST.get("verifier", "").isdigit() else -1).first()
+        if verifier is None:
+            return render(request, "verification/assignments.html", assignments_context(_("Choose a verifier.")), status=400)
+        try:
+            review.assign(declaration, verifier, by=request.user)
+        except DomainError as error:
+            return render(request, "verification/assignments.html", assignments_context(error.message), status=error.status_code)
+        messages.success(
+            request,
+            _("%(verifier)s now verifies “%(product)s”.")
+            % {"verifier": verifier.get_full_name() or verifier.username, "product": declaration.product_name},
+        )
+        return redirect("operator-assignments")
+    return render(request, "verification/assignments.html", assignments_context())
