@@ -3,39 +3,17 @@ error that names the cell, fix it, upload again, and submit the declaration for 
 
 import csv
 import io
-import os
 import random
 from pathlib import Path
 
 import pytest
 from celery import current_app
-from django.db import connections
 
 from declarations.forms import cell_anchor
 from declarations.samples import plausible_results
+from tests.e2e.browser import SCREENS, shoot
 
-SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
-CHROMIUM = "/usr/bin/chromium"
 BAD_VALUE = "2,150.7"  # a thousands separator: ambiguous, so the platform refuses it
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are still safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
-        # The test's ORM calls ran inside Playwright's event loop, whose context gets its own database
-        # connection (asgiref locals); close it here, or PostgreSQL cannot drop the test database.
-        connections.close_all()
 
 
 @pytest.fixture
@@ -60,15 +38,6 @@ def fill_template(template: bytes, values: dict[str, dict[str, str]]) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue().encode("utf-8-sig")
-
-
-def shoot(page, name: str) -> None:
-    """The whole page, in a window as tall as the page, so sticky bars sit where they end up."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    viewport = page.viewport_size
-    page.set_viewport_size({"width": viewport["width"], "height": page.evaluate("document.documentElement.scrollHeight")})
-    page.screenshot(path=str(SCREENS / f"{name}.png"))
-    page.set_viewport_size(viewport)
 
 
 @pytest.mark.browser

@@ -1,0 +1,25 @@
+"""Helpers of the browser tests (the fixture is in conftest.py)."""
+
+import os
+from pathlib import Path
+
+SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
+CHROMIUM = "/usr/bin/chromium"
+
+
+def log_in(page, base: str, username: str, next_path: str = "/dashboard/") -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/?next={next_path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def shoot(page, name: str) -> None:
+    """The whole page, in a window as tall as the page, so sticky bars sit where they end up."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"], "height": page.evaluate("document.documentElement.scrollHeight")})
+    page.screenshot(path=str(SCREENS / f"{name}.png"))
+    page.set_viewport_size(viewport)
