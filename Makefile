@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install demo bench bench-publish bench-import bench-sign
+.PHONY: run test lint install demo bench bench-publish bench-import bench-sign bench-registry
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 ## make bench: the benchmarks of docs/benchmarks.md (figures printed; nothing here is a pass/fail test).
-bench: bench-publish bench-import bench-sign
+bench: bench-publish bench-import bench-sign bench-registry
 
 bench-publish: install
 	taskset -c 0 $(PY) bench/bench_publish.py --runs 10
@@ -38,3 +38,7 @@ bench-import: install
 
 bench-sign: install
 	$(PY) bench/bench_sign.py --entries 100000
+
+## 100,000 EPDs on PostgreSQL (127.0.0.1:5432, database bench_registry, kept between runs), gunicorn, wrk
+bench-registry: install
+	$(PY) bench/bench_registry.py --count 100000
