@@ -156,18 +156,19 @@ SEARCH_PARAMETERS = [
 ]
 
 
-@extend_schema(
-    summary="Search published EPDs",
-    parameters=SEARCH_PARAMETERS,
-    responses={
-        200: inline_serializer(
-            "EpdPage",
-            {"next": serializers.URLField(allow_null=True), "previous": serializers.URLField(allow_null=True), "results": ENTRY_SCHEMA},
-        ),
-        400: ERROR_SCHEMA,
-    },
-)
 class SearchView(PublicView):
+    @extend_schema(
+        operation_id="epds_search",
+        summary="Search published EPDs",
+        parameters=SEARCH_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                "EpdPage",
+                {"next": serializers.URLField(allow_null=True), "previous": serializers.URLField(allow_null=True), "results": ENTRY_SCHEMA},
+            ),
+            400: ERROR_SCHEMA,
+        },
+    )
     def get(self, request: Request) -> Response:
         entries, self.ordering = queries.search(request.query_params)
         paginator = Cursor()
@@ -200,14 +201,15 @@ def find_entry(number: str, version_param: str | None, *, raw_document: bool = F
 VERSION_PARAMETER = OpenApiParameter("version", int, description="a version number; default the latest")
 
 
-@extend_schema(
-    summary="One EPD: the signed document, its status now, artefacts and its place in its category",
-    parameters=[VERSION_PARAMETER],
-    responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
-)
 class DetailView(PublicView):
     max_age = DETAIL_MAX_AGE
 
+    @extend_schema(
+        operation_id="epds_detail",
+        summary="One EPD: the signed document, its status now, artefacts and its place in its category",
+        parameters=[VERSION_PARAMETER],
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
+    )
     def get(self, request: Request, registration_number: str) -> HttpResponse:
         entry = find_entry(registration_number, request.query_params.get("version"), raw_document=True)
         artefacts = entry.publication.artefacts.all()
@@ -244,8 +246,8 @@ class DetailView(PublicView):
         return response
 
 
-@extend_schema(summary="The version history of an EPD", responses={200: ENTRY_SCHEMA, 404: ERROR_SCHEMA})
 class VersionsView(PublicView):
+    @extend_schema(operation_id="epds_versions", summary="The version history of an EPD", responses={200: ENTRY_SCHEMA, 404: ERROR_SCHEMA})
     def get(self, request: Request, registration_number: str) -> Response:
         versions = list(RegistryEntry.objects.filter(registration_number=registration_number).order_by("-version"))
         if not versions:
@@ -253,12 +255,13 @@ class VersionsView(PublicView):
         return Response([{**entry_summary(v), "links": entry_links(v.registration_number, v.version)} for v in versions])
 
 
-@extend_schema(
-    summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
-    parameters=[VERSION_PARAMETER],
-    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
-)
 class DocumentView(PublicView):
+    @extend_schema(
+        operation_id="epds_document",
+        summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
+        parameters=[VERSION_PARAMETER],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
+    )
     def get(self, request: Request, registration_number: str, name: str):
         version = request.query_params.get("version")
         entry = find_entry(registration_number, version)
