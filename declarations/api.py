@@ -1,10 +1,12 @@
 """Producer API under /api/v1/declarations/: interfaces only, each action calls one domain function."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, parsers, permissions, serializers, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -29,6 +31,22 @@ ERROR_SCHEMA = inline_serializer(
         )
     },
 )
+
+
+class TextField(serializers.CharField):
+    """A text input that must be a JSON string, as the schema says (DRF's CharField takes 0 and makes it "0").
+    Unless it may be blank, the schema also says it needs a character other than whitespace (pattern "\\S"),
+    as the field trims whitespace away."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.allow_blank:
+            self.validators.append(RegexValidator(r"\S", gettext_lazy("Write something other than spaces.")))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class FindingSerializer(serializers.Serializer):
@@ -69,7 +87,9 @@ class DeclarationSerializer(serializers.ModelSerializer):
         slug_field="name", queryset=Organization.objects.all(), required=False, allow_null=True
     )
     organization = serializers.CharField(source="epd.organization.name", read_only=True)
-    registration_number = serializers.CharField(source="epd.registration_number", read_only=True)
+    registration_number = serializers.CharField(
+        source="epd.registration_number", read_only=True, allow_null=True, help_text="given at first publication"
+    )
     standards = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=30)
     grades = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
@@ -120,7 +140,8 @@ class DeclarationSerializer(serializers.ModelSerializer):
             "submitted_at",
         ]
         read_only_fields = ["version", "status", "revision", "declared_modules", "created_at", "updated_at", "submitted_at"]
-        extra_kwargs = {"product_name": {"required": True}}
+        # recycled_content: the database refuses anything outside 0–100 % (a CHECK constraint), so say it here first.
+        extra_kwargs = {"product_name": {"required": True}, "recycled_content": {"min_value": 0, "max_value": 100}}
 
     def get_report(self, obj) -> dict | None:
         if not obj.report:
@@ -156,7 +177,7 @@ class FileUploadSerializer(serializers.Serializer):
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    comment = TextField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class TransitionResultSerializer(serializers.Serializer):
@@ -263,7 +284,7 @@ class DeclarationViewSet(
         )
 
     @extend_schema(summary="Check the declaration as submission would", responses=FindingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def findings(self, request, pk=None):
         declaration = self.get_object()
         return Response([f.as_dict() for f in validate(declaration.facts(), for_submission=True)])
@@ -321,7 +342,7 @@ class DeclarationViewSet(
         return Response(self.get_serializer(draft).data, status=201)
 
     @extend_schema(summary="The audit trail", responses=AuditEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def audit(self, request, pk=None):
         entries = self.get_object().audit_entries.select_related("actor")
         return Response(AuditEntrySerializer(entries, many=True).data)
@@ -390,6 +411,7 @@ TEMPLATE_TYPES = {
 @extend_schema(
     summary="The results spreadsheet template",
     description="Indicators as rows, modules as columns, units shown. Fill it in and import it.",
+    parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(TEMPLATE_TYPES))],
     responses={(200, TEMPLATE_TYPES["xlsx"]): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.STR},
 )
 class ResultsTemplateView(views.APIView):

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -114,3 +115,11 @@ def api_exception_handler(exc, context):
         body = {"error": {"code": code, "message": str(detail)}}
     response.data = body
     return response
+
+
+def not_found(request, exception=None):
+    """Django's handler404: under /api/ an unknown path (or an id that cannot be one) gets the API's error
+    shape as JSON, like any other 404 of the API, rather than the HTML page meant for browsers."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -7,6 +7,9 @@ from registry.urls import api_urlpatterns as registry_api
 from registry.views import healthz
 from verification.urls import api_urlpatterns as verification_api
 
+# Unknown paths under /api/ answer in the API's JSON error shape.
+handler404 = "declarations.errors.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

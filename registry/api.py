@@ -10,7 +10,7 @@ from rest_framework import parsers, permissions, serializers, views
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from declarations.api import ERROR_SCHEMA
+from declarations.api import ERROR_SCHEMA, TextField
 from declarations.errors import FileTooLarge
 
 from . import lifecycle
@@ -88,7 +88,7 @@ class VerifyView(views.APIView):
 
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["suspended", "revoked", "valid"], help_text="valid reinstates a suspended EPD")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = TextField(required=False, allow_blank=True, max_length=2000, help_text="required to suspend or revoke")
     version = serializers.IntegerField(required=False, min_value=1, help_text="default: the latest version")
 
 

@@ -2,13 +2,13 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from declarations.api import ERROR_SCHEMA, AuditEntrySerializer
+from declarations.api import ERROR_SCHEMA, AuditEntrySerializer, TextField
 from declarations.errors import DomainError
 from declarations.models import Declaration, Revision
 from declarations.workflow import allowed_moves
@@ -84,7 +84,7 @@ class ReviewSerializer(ReviewListSerializer):
     findings = serializers.SerializerMethodField()
     checklist = serializers.SerializerMethodField()
     comments = CommentSerializer(many=True)
-    statement = StatementSerializer(source="verification_statement", default=None)
+    statement = StatementSerializer(source="verification_statement", default=None, allow_null=True)
     audit = AuditEntrySerializer(source="audit_entries", many=True)
     allowed_moves = serializers.SerializerMethodField()
 
@@ -108,30 +108,45 @@ class ReviewSerializer(ReviewListSerializer):
 
 
 class CommentInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=8000)
-    field = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
-    indicator = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
-    module = serializers.CharField(required=False, allow_blank=True, default="", max_length=8)
+    text = TextField(max_length=8000)
+    field = TextField(required=False, allow_blank=True, default="", max_length=60)
+    indicator = TextField(required=False, allow_blank=True, default="", max_length=32)
+    module = TextField(required=False, allow_blank=True, default="", max_length=8)
     parent = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=8000, allow_blank=True, default="")
+    """Requesting changes and rejecting need a comment: what to change, or why."""
+
+    comment = TextField(max_length=8000)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {key: {"type": "boolean", "description": str(label)} for key, label in review.CHECKLIST.items()},
+        "additionalProperties": False,
+    }
+)
+class ChecklistItemsField(serializers.DictField):
+    """The checklist items to tick (true) or untick (false); other names are refused."""
+
+    child = serializers.BooleanField()
 
 
 class ApproveInputSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=8000, default=review.DEFAULT_STATEMENT)
+    statement = TextField(max_length=8000, default=review.DEFAULT_STATEMENT)
     kind = serializers.ChoiceField(choices=VerificationStatement.Kind.choices, default=VerificationStatement.Kind.EXTERNAL)
     follow_up = serializers.BooleanField(default=False)
 
 
 class AcknowledgeInputSerializer(serializers.Serializer):
     finding = serializers.IntegerField()
-    comment = serializers.CharField(max_length=4000)
+    comment = TextField(max_length=4000)
 
 
 class ChecklistInputSerializer(serializers.Serializer):
-    items = serializers.DictField(child=serializers.BooleanField())
+    items = ChecklistItemsField()
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -144,6 +159,32 @@ class RevisionSerializer(serializers.ModelSerializer):
     def get_findings(self, obj) -> list[dict]:
         run = getattr(obj, "check_run", None)
         return StoredFindingSerializer(run.findings.all() if run else [], many=True).data
+
+
+DIFF_SCHEMA = inline_serializer(
+    "RevisionDiff",
+    {
+        "results": inline_serializer(
+            "ResultChange",
+            {
+                "indicator": serializers.CharField(),
+                "module": serializers.CharField(),
+                "before": serializers.CharField(allow_null=True),
+                "after": serializers.CharField(allow_null=True),
+            },
+            many=True,
+        ),
+        "fields": inline_serializer(
+            "FieldChange",
+            {
+                "field": serializers.CharField(),
+                "before": serializers.JSONField(allow_null=True),
+                "after": serializers.JSONField(allow_null=True),
+            },
+            many=True,
+        ),
+    },
+)
 
 
 @extend_schema_view(
@@ -169,12 +210,12 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(ReviewSerializer(self.get_queryset().get(pk=declaration.pk), context={"request": self.request}).data)
 
     @extend_schema(summary="Every submitted revision with its automated findings", responses=RevisionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def revisions(self, request, pk=None):
         revisions = self.get_object().revisions.select_related("check_run").prefetch_related("check_run__findings")
         return Response(RevisionSerializer(revisions, many=True).data)
 
-    @extend_schema(summary="What changed since the previous revision (indicator × module values and fields)")
+    @extend_schema(summary="What changed since the previous revision (indicator × module values and fields)", responses=DIFF_SCHEMA)
     @action(detail=True, methods=["get"])
     def diff(self, request, pk=None):
         revisions = list(self.get_object().revisions.order_by("-number")[:2])
