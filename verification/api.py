@@ -252,7 +252,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="Tick checklist items",
         request=ChecklistInputSerializer,
-        responses={200: ReviewSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
+        responses={200: ReviewSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA},
     )
     @action(detail=True, methods=["post"])
     def checklist(self, request, pk=None):

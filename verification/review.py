@@ -64,6 +64,18 @@ def current_assignment(declaration: Declaration) -> Assignment | None:
     return declaration.assignments.current().select_related("verifier", "accreditation").first()
 
 
+# While a declaration is in these statuses a verifier can be at work on it (assigned, reviewing, waiting for changes).
+UNDER_REVIEW = (Status.SUBMITTED, Status.IN_VERIFICATION, Status.CHANGES_REQUESTED)
+
+
+def _require_open_review(declaration: Declaration) -> None:
+    """The checklist and the acknowledgements are part of the verifier's decision: they close with it."""
+    if declaration.status not in UNDER_REVIEW:
+        raise TransitionNotAllowed(
+            _("The review of this declaration is closed: it is “%(status)s”.") % {"status": declaration.get_status_display()}
+        )
+
+
 def _require_assigned_verifier(declaration: Declaration, user) -> Assignment:
     assignment = current_assignment(declaration)
     if not getattr(user, "is_verifier", False):
@@ -95,7 +107,7 @@ def assign(declaration: Declaration, verifier: User, *, by: User) -> Assignment:
     """Assign an accredited, independent verifier; an earlier assignment ends."""
     if not getattr(by, "is_operator", False):
         raise TransitionForbidden(_("Only the programme operator assigns verifiers."))
-    if declaration.status not in (Status.SUBMITTED, Status.IN_VERIFICATION, Status.CHANGES_REQUESTED):
+    if declaration.status not in UNDER_REVIEW:
         raise TransitionNotAllowed(
             _("A declaration that is “%(status)s” cannot get a verifier.") % {"status": declaration.get_status_display()}
         )
@@ -161,6 +173,7 @@ def acknowledge(finding: StoredFinding, *, verifier: User, comment: str) -> Stor
     """The verifier accepts a warning, saying why; every warning needs this before approval."""
     declaration = finding.check_run.revision.declaration
     _require_assigned_verifier(declaration, verifier)
+    _require_open_review(declaration)
     if finding.severity != StoredFinding.Severity.WARNING:
         raise DomainError(_("Only warnings are acknowledged."))
     if not comment.strip():
@@ -176,6 +189,7 @@ def acknowledge(finding: StoredFinding, *, verifier: User, comment: str) -> Stor
 
 def update_checklist(declaration: Declaration, *, verifier: User, items: dict[str, bool]) -> Assignment:
     assignment = _require_assigned_verifier(declaration, verifier)
+    _require_open_review(declaration)
     unknown = set(items) - set(CHECKLIST)
     if unknown:
         raise DomainError(_("Unknown checklist items: %(items)s.") % {"items": ", ".join(sorted(unknown))})
