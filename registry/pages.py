@@ -48,8 +48,9 @@ def _route_label(code: str) -> str:
 @require_GET
 def search(request):
     errors: dict[str, str] = {}
+    given = {name: value for name, value in request.GET.items() if value.strip() and name != "page"}  # a form sends its empty fields
     try:
-        entries, ordering = queries.search(request.GET)
+        entries, ordering = queries.search(given)
     except DomainError as error:
         errors = {f.field: f.message for f in error.findings}
         entries, ordering = RegistryEntry.objects.none(), queries.ORDERINGS[queries.DEFAULT_ORDERING]

@@ -130,29 +130,50 @@ ENTRY_SCHEMA = inline_serializer(
 class Cursor(pagination.CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = queries.MAX_PAGE_SIZE
     ordering = queries.ORDERINGS[queries.DEFAULT_ORDERING]
 
     def get_ordering(self, request, queryset, view):
         return view.ordering
 
 
+NO_CONTROL_CHARACTERS = r"^[^\u0000-\u001f\u007f]+$"
+STATUS_LIST = "(" + "|".join(RegistryStatus.values) + ")"
+
+
+def text_parameter(name: str, max_length: int, description: str, **schema) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NO_CONTROL_CHARACTERS, **schema},
+        description=description,
+    )
+
+
+NUMBER_BOUND = {"type": "number", "minimum": -(10**12), "maximum": 10**12}
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", str, description="text in product, manufacturer or registration number"),
-    OpenApiParameter("category", str, description="a category code (see /api/v1/categories/) or a group such as long"),
-    OpenApiParameter("country", str, description="plant country, ISO 3166 alpha-2"),
+    text_parameter("q", queries.MAX_TEXT, "text in product, manufacturer or registration number"),
+    OpenApiParameter(
+        "category",
+        {"type": "string", "enum": [c.code for c in catalogue.CATEGORIES] + queries.CATEGORY_GROUPS},
+        description="a category code (see /api/v1/categories/) or a group such as long",
+    ),
+    OpenApiParameter("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, description="plant country, ISO 3166 alpha-2"),
     OpenApiParameter("production_route", str, enum=queries.ROUTES),
-    OpenApiParameter("manufacturer", int, description="manufacturer id (see /api/v1/manufacturers/)"),
-    OpenApiParameter("pcr", str, description="PCR code, e.g. en17662"),
-    OpenApiParameter("status", str, description="valid (default), any, or a comma-separated list of statuses"),
+    OpenApiParameter("manufacturer", {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, description="manufacturer id"),
+    text_parameter("pcr", 60, "PCR code, e.g. en17662"),
+    OpenApiParameter(
+        "status",
+        {"type": "string", "pattern": f"^(any|{STATUS_LIST}(,{STATUS_LIST})*)$"},
+        description="valid (default), any, or a comma-separated list of statuses",
+    ),
     OpenApiParameter("valid_on", OpenApiTypes.DATE),
-    OpenApiParameter("gwp_a1a3_min", OpenApiTypes.NUMBER, description="kg CO2 eq. per declared unit"),
-    OpenApiParameter("gwp_a1a3_max", OpenApiTypes.NUMBER),
-    OpenApiParameter("recycled_content_min", OpenApiTypes.NUMBER, description="%"),
+    OpenApiParameter("gwp_a1a3_min", NUMBER_BOUND, description="kg CO2 eq. per declared unit"),
+    OpenApiParameter("gwp_a1a3_max", NUMBER_BOUND),
+    OpenApiParameter("recycled_content_min", {"type": "number", "minimum": 0, "maximum": 100}, description="%"),
     OpenApiParameter("published_after", OpenApiTypes.DATETIME),
     OpenApiParameter("published_before", OpenApiTypes.DATETIME),
     OpenApiParameter("ordering", str, enum=list(queries.ORDERINGS)),
-    OpenApiParameter("page_size", int, description="1 to 100, default 20"),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="default 20"),
 ]
 
 
@@ -164,7 +185,11 @@ class SearchView(PublicView):
         responses={
             200: inline_serializer(
                 "EpdPage",
-                {"next": serializers.URLField(allow_null=True), "previous": serializers.URLField(allow_null=True), "results": ENTRY_SCHEMA},
+                {
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": type(ENTRY_SCHEMA)(many=True),
+                },
             ),
             400: ERROR_SCHEMA,
         },
@@ -198,7 +223,9 @@ def find_entry(number: str, version_param: str | None, *, raw_document: bool = F
     return entry
 
 
-VERSION_PARAMETER = OpenApiParameter("version", int, description="a version number; default the latest")
+VERSION_PARAMETER = OpenApiParameter(
+    "version", {"type": "integer", "minimum": 1, "maximum": 999999}, description="a version number; default the latest"
+)
 
 
 class DetailView(PublicView):
@@ -247,7 +274,11 @@ class DetailView(PublicView):
 
 
 class VersionsView(PublicView):
-    @extend_schema(operation_id="epds_versions", summary="The version history of an EPD", responses={200: ENTRY_SCHEMA, 404: ERROR_SCHEMA})
+    @extend_schema(
+        operation_id="epds_versions",
+        summary="The version history of an EPD",
+        responses={200: type(ENTRY_SCHEMA)(many=True), 404: ERROR_SCHEMA},
+    )
     def get(self, request: Request, registration_number: str) -> Response:
         versions = list(RegistryEntry.objects.filter(registration_number=registration_number).order_by("-version"))
         if not versions:
@@ -260,7 +291,13 @@ class DocumentView(PublicView):
         operation_id="epds_document",
         summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
         parameters=[VERSION_PARAMETER],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
+        responses={
+            **{
+                (200, content_type): OpenApiTypes.OBJECT if content_type == "application/json" else OpenApiTypes.BINARY
+                for content_type in sorted(set(ARTEFACT_CONTENT_TYPES.values()))
+            },
+            404: ERROR_SCHEMA,
+        },
     )
     def get(self, request: Request, registration_number: str, name: str):
         version = request.query_params.get("version")
@@ -314,7 +351,20 @@ def percentile(sorted_values: list[float], p: int) -> float:
 
 
 @extend_schema(
-    summary="Steel product categories with counts and GWP A1-A3 percentiles (kg CO2 eq. per tonne)", responses=OpenApiTypes.OBJECT
+    summary="Steel product categories with counts and GWP A1-A3 percentiles (kg CO2 eq. per tonne)",
+    responses=inline_serializer(
+        "CategoryStatistics",
+        {
+            "code": serializers.CharField(),
+            "name": serializers.CharField(),
+            "name_zh": serializers.CharField(),
+            "count": serializers.IntegerField(),
+            "gwp_a1a3_per_tonne": inline_serializer(
+                "GwpPercentiles", {f"p{p}": serializers.FloatField() for p in PERCENTILES}, allow_null=True
+            ),
+        },
+        many=True,
+    ),
 )
 class CategoriesView(PublicView):
     max_age = DETAIL_MAX_AGE
@@ -330,7 +380,7 @@ class ManufacturerPage(pagination.CursorPagination):
 
 @extend_schema(
     summary="Manufacturers with published EPDs",
-    parameters=[OpenApiParameter("q", str, description="text in the name")],
+    parameters=[text_parameter("q", queries.MAX_TEXT, "text in the name")],
     responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA},
 )
 class ManufacturersView(PublicView):
@@ -376,13 +426,13 @@ def changes(params) -> tuple[list[LogEntry], int | None]:
     reader = queries._Reader(params)
     after = reader.text("after", 20)
     since = reader.moment("since")
-    if after and not after.isdigit():
+    if after and not (after.isdigit() and int(after) <= 2**62):
         reader.problem("after", _("after must be a log index (a whole number)."))
     if reader.findings:
         raise queries.BadQuery(_("Some parameters are wrong."), reader.findings)
     events = LogEntry.objects.filter(artefact=ArtefactName.JSON)
     if after:
-        events = events.filter(index__gt=int(after) if int(after) < 2**62 else 2**62)
+        events = events.filter(index__gt=int(after))
     if since:
         events = events.filter(logged_at__gte=since)
     page = list(events.order_by("index")[: CHANGES_PAGE + 1])
@@ -405,7 +455,9 @@ def change_item(event: LogEntry) -> dict:
 
 CHANGE_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="events at or after this time"),
-    OpenApiParameter("after", int, description="events after this log index (the `next_after` of the previous page)"),
+    OpenApiParameter(
+        "after", {"type": "integer", "minimum": 0, "maximum": 2**62}, description="events after this log index (`next_after`)"
+    ),
 ]
 
 

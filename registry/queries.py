@@ -25,6 +25,7 @@ from declarations.validation import ERROR, Finding
 from .models import RegistryEntry, RegistryStatus
 
 MAX_TEXT = 100
+MAX_PAGE_SIZE = 100
 ORDERINGS = {
     "gwp_a1a3": ("gwp_a1a3", "id"),
     "-gwp_a1a3": ("-gwp_a1a3", "-id"),
@@ -81,8 +82,12 @@ class _Reader:
         self.findings.append(Finding(ERROR, "parameter", message, field=name))
 
     def text(self, name: str, limit: int = MAX_TEXT) -> str:
-        raw = self.params.get(name, "")
+        raw = self.params.get(name)
         if raw is None:
+            return ""
+        if raw == "":
+            # An API parameter is given with a value or left out; the search page drops its empty fields.
+            self.problem(name, _("%(name)s is empty; leave it out to not filter by it.") % {"name": name})
             return ""
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
             self.problem(name, _("%(name)s contains a control character (such as a NUL byte).") % {"name": name})
@@ -150,10 +155,10 @@ def parse(params) -> Query:
     else:
         query.production_route = route
     manufacturer = read.text("manufacturer", 20)
-    if manufacturer and not manufacturer.isdigit():
+    if manufacturer and not (manufacturer.isdigit() and int(manufacturer) < 2**63):
         read.problem("manufacturer", _("manufacturer must be a manufacturer id (see /api/v1/manufacturers/)."))
     elif manufacturer:
-        query.manufacturer = int(manufacturer) if int(manufacturer) < 2**63 else -1
+        query.manufacturer = int(manufacturer)
     query.pcr = read.text("pcr", 60)
     status = read.text("status", 80)
     if status:
@@ -173,6 +178,9 @@ def parse(params) -> Query:
     query.recycled_content_min = read.decimal("recycled_content_min", Decimal(0), Decimal(100))
     query.published_after = read.moment("published_after")
     query.published_before = read.moment("published_before", end_of_day=True)
+    page_size = read.text("page_size", 10)
+    if page_size and not (page_size.isdigit() and 1 <= int(page_size) <= MAX_PAGE_SIZE):
+        read.problem("page_size", _("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE})
     ordering = read.text("ordering", 40)
     if ordering and ordering not in ORDERINGS:
         read.problem("ordering", _("ordering must be one of %(values)s.") % {"values": ", ".join(ORDERINGS)})

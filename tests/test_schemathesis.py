@@ -90,45 +90,6 @@ DISABLED_CHECKS: dict[str, dict[str, str]] = {
         DOMAIN_RULES: "exactly one of leaf_index and hash (OpenAPI 3.0 cannot say 'one of two parameters'), and "
         "leaf_index < tree_size <= the current tree size"
     },
-    # ---- the public registry (registry/public.py, another engineer's, being written): schema bugs reported,
-    # ---- to be switched back on once fixed there
-    "GET /api/v1/epds/": {
-        "response_schema_conformance": "TEMPORARY: EpdPage.results is documented as one RegistryEntry, the API "
-        "returns a list of them (inline_serializer(..., many=True) missing in public.py)",
-        "negative_data_rejection": "TEMPORARY: an empty date (valid_on=, published_after=…) is taken as 'no filter' "
-        "though documented as a date (public.py/queries.py)",
-        DOMAIN_RULES: "TEMPORARY: category, country, pcr are documented as free text but unknown values are a 400 "
-        "(enums or patterns missing in public.py)",
-    },
-    "GET /api/v1/epds/{registration_number}/": {
-        DOMAIN_RULES: "TEMPORARY: version is documented as any integer; 0 and negatives are a 400 (minimum 1 missing in "
-        "public.py VERSION_PARAMETER)"
-    },
-    "GET /api/v1/epds/{registration_number}/{name}": {
-        "content_type_conformance": "TEMPORARY: documented as application/octet-stream, the artefacts have their own "
-        "types (application/pdf, application/json, application/jose, application/xml…) (public.py)",
-        DOMAIN_RULES: "TEMPORARY: as GET /epds/{registration_number}/, version needs minimum 1 (public.py)",
-    },
-    "GET /api/v1/manufacturers/": {
-        DOMAIN_RULES: "TEMPORARY: q is documented as any text; control characters are a 400 (public.py)"
-    },
-    "GET /api/v1/epds/{registration_number}/versions/": {
-        "response_schema_conformance": "TEMPORARY: documented as one RegistryEntry, returns a list (public.py)"
-    },
-    "GET /api/v1/categories/": {
-        "response_schema_conformance": "TEMPORARY: documented as an object (OpenApiTypes.OBJECT), returns a list (public.py)"
-    },
-    "GET /api/v1/changes/": {
-        "negative_data_rejection": "TEMPORARY: since= (empty) is accepted as 'no filter' though documented as a "
-        "date-time (public.py/queries.py)",
-        DOMAIN_RULES: "TEMPORARY: after is documented as any integer, negative ones are a 400; the parameter needs "
-        "minimum 0 (public.py CHANGE_PARAMETERS)",
-    },
-    "GET /api/v1/changes.atom": {
-        "negative_data_rejection": "TEMPORARY: as GET /changes/, since= (empty) is accepted (public.py/queries.py)",
-        DOMAIN_RULES: "TEMPORARY: after is documented as any integer, negative ones are refused with a 400; the "
-        "parameter needs minimum 0 (public.py)",
-    },
 }
 
 

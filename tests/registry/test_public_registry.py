@@ -319,3 +319,10 @@ def test_query_counts_do_not_grow_with_the_registry(client, db):
     cache.clear()
     large = [count_queries(client, path, **params) for path, params in paths]
     assert large == small, list(zip(paths, small, large, strict=True))
+
+
+@pytest.mark.parametrize("params", [{"valid_on": ""}, {"page_size": "101"}, {"manufacturer": str(2**63)}, {"category": ""}])
+def test_empty_and_out_of_bounds_parameters_are_400_too(client, db, params):
+    response = client.get("/api/v1/epds/", params)
+    assert response.status_code == 400
+    assert [f["field"] for f in response.json()["error"]["findings"]] == list(params)
