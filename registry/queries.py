@@ -10,7 +10,7 @@ exactly the same things. By default only the latest version of each EPD is liste
 import bisect
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
@@ -132,7 +132,14 @@ class _Reader:
             return None
         if len(raw) == 10 and end_of_day:
             moment = datetime.combine(moment.date(), time.max)
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_default_timezone())
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.get_default_timezone())
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 and Python accept (e.g. -22:50).
+            return moment.astimezone(UTC)
+        except OverflowError:
+            self.problem(name, _("%(name)s is out of range.") % {"name": name})
+            return None
 
 
 def parse(params) -> Query:

@@ -326,3 +326,12 @@ def test_empty_and_out_of_bounds_parameters_are_400_too(client, db, params):
     response = client.get("/api/v1/epds/", params)
     assert response.status_code == 400
     assert [f["field"] for f in response.json()["error"]["findings"]] == list(params)
+
+
+@pytest.mark.parametrize("since", ["4121-04-03T05:27:57.1908-22:50", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:00"])
+def test_far_time_offsets_are_answered_not_a_database_error(client, db, since):
+    """ISO 8601 allows offsets PostgreSQL refuses; the parameter is turned into UTC first (or refused)."""
+    response = client.get("/api/v1/changes/", {"since": since})
+    assert response.status_code in (200, 400)
+    assert client.get("/api/v1/epds/", {"published_after": since}).status_code in (200, 400)
+    assert client.get("/api/v1/changes/").status_code == 200  # the connection is still usable
