@@ -20,4 +20,6 @@ RUN useradd --system --uid 1000 --home /app epd \
     && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv >/dev/null
 USER epd
 EXPOSE 8000
-CMD ["gunicorn", "epd_platform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# No gunicorn access log: the TLS proxy in front logs every request (docs/operations.md); a second log
+# cost 12 % of the single-EPD throughput (docs/benchmarks.md). GUNICORN_CMD_ARGS="--access-logfile -" adds it.
+CMD ["gunicorn", "epd_platform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]

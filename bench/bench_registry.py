@@ -11,7 +11,8 @@
    date, deep cursor pages), then over single-EPD requests of random registration numbers.
 4. Prints p50/p95/p99 latency and requests/s of each, and search throughput as a share of the single-EPD one.
 
-Targets (issue 5): search p95 ≤ 50 ms, ≥ 300 requests/s, ≥ 40 % of the single-EPD throughput.
+Targets (PRODUCT.md): search p95 ≤ 50 ms, ≥ 300 requests/s, ≥ 40 % of the single-EPD throughput;
+single EPD p99 ≤ 25 ms.
 """
 
 import argparse
@@ -179,8 +180,12 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     log = (workdir / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [GUNICORN, "epd_platform.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--access-logfile", "-"],
-        cwd=ROOT, env={**env, "GUNICORN_CMD_ARGS": ""}, stdout=subprocess.DEVNULL, stderr=log,
+        # As in production (Dockerfile): no access log in gunicorn, the proxy in front keeps it.
+        [GUNICORN, "epd_platform.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
+        cwd=ROOT,
+        env={**env, "GUNICORN_CMD_ARGS": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     try:
         for _ in range(100):
@@ -192,6 +197,7 @@ def main() -> None:
         check_paths(base, searches[:50] + details[:20])
         run_wrk(base, searches, args.connections, 3, workdir)  # warm-up: connections, caches
         search = run_wrk(base, searches, args.connections, args.duration, workdir)
+        run_wrk(base, details, args.connections, 3, workdir)  # warm-up: each worker's category percentile cache
         detail = run_wrk(base, details, args.connections, args.duration, workdir)
     finally:
         server.terminate()
@@ -203,7 +209,8 @@ def main() -> None:
         print(f"{name:14}{r['p50_ms']:9.1f}{r['p95_ms']:9.1f}{r['p99_ms']:9.1f}{r['rps']:9.0f}{r['non_200'] + r['socket_errors']:9d}")
     print(f"search throughput = {ratio:.0%} of single-EPD")
     met = search["p95_ms"] <= 50 and search["rps"] >= 300 and ratio >= 0.4
-    print(f"targets (p95 <= 50 ms, >= 300 req/s, >= 40 %): {'met' if met else 'MISSED'}")
+    print(f"search targets (p95 <= 50 ms, >= 300 req/s, >= 40 %): {'met' if met else 'MISSED'}")
+    print(f"single-EPD target (p99 <= 25 ms): {'met' if detail['p99_ms'] <= 25 else 'MISSED'}")
 
 
 if __name__ == "__main__":

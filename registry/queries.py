@@ -230,12 +230,12 @@ def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
     return filtered(query), ORDERINGS[query.ordering]
 
 
-def category_percentile(entry: RegistryEntry) -> dict | None:
+def category_percentile(entry: RegistryEntry, log_size: int | None = None) -> dict | None:
     """Where this EPD's GWP A1-A3 per tonne stands among the valid, latest EPDs of its category:
     the share of them with a higher value ("lower than 70 % of rebar EPDs")."""
     if entry.gwp_a1a3_per_tonne is None or not entry.category:
         return None
-    values = category_values(entry.category)
+    values = category_values(entry.category, log_size)
     total = len(values)
     if total < 2:
         return {"category": entry.category, "count": total, "lower_than_percent": None}
@@ -243,12 +243,13 @@ def category_percentile(entry: RegistryEntry) -> dict | None:
     return {"category": entry.category, "count": total, "lower_than_percent": round(100 * higher / total)}
 
 
-def category_values(category: str) -> list[float]:
+def category_values(category: str, log_size: int | None = None) -> list[float]:
     """The sorted GWP A1-A3 per tonne of the category's valid, latest EPDs, cached per process until the
-    transparency log grows (every publication and status change appends to it) or five minutes pass."""
+    transparency log grows (every publication and status change appends to it) or five minutes pass.
+    `log_size` is the log's size if the caller has read it already."""
     from . import transparency
 
-    key = f"registry:category-values:{category}:{transparency.current_size()}"
+    key = f"registry:category-values:{category}:{transparency.current_size() if log_size is None else log_size}"
     values = cache.get(key)
     if values is None:
         values = [
