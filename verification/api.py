@@ -14,7 +14,7 @@ from declarations.models import Declaration, Revision
 from declarations.workflow import allowed_moves
 
 from . import review
-from .models import Accreditation, Assignment, Comment, StoredFinding, VerificationStatement
+from .models import Accreditation, Assignment, Comment, StoredFinding, VerificationStatement, accreditation_period_error
 
 
 class StoredFindingSerializer(serializers.ModelSerializer):
@@ -344,9 +344,10 @@ class AccreditationSerializer(serializers.ModelSerializer):
         fields = ["id", "verifier", "body", "number", "accredited_by", "scope", "valid_from", "valid_until", "active"]
 
     def validate(self, attrs):
-        start, end = attrs.get("valid_from"), attrs.get("valid_until")
-        if start and end and end < start:
-            raise serializers.ValidationError({"valid_until": _("The accreditation cannot end before it starts.")})
+        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
+        if error := accreditation_period_error(start, end):
+            raise serializers.ValidationError({"valid_until": error})
         return attrs
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,6 +12,13 @@ from declarations.models import Declaration, ImmutableRowMixin, Revision
 class AccreditationQuerySet(models.QuerySet):
     def valid_on(self, day) -> "AccreditationQuerySet":
         return self.filter(active=True, valid_from__lte=day).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+def accreditation_period_error(valid_from, valid_until) -> str | None:
+    """Why a validity period is wrong, or None (shared by the API and the operator's page)."""
+    if valid_from and valid_until and valid_until < valid_from:
+        return _("The accreditation cannot end before it starts.")
+    return None
 
 
 class Accreditation(models.Model):
@@ -33,6 +41,10 @@ class Accreditation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verifier} — {self.body} ({self.number})"
+
+    def clean(self):
+        if error := accreditation_period_error(self.valid_from, self.valid_until):
+            raise ValidationError({"valid_until": error})
 
 
 class AssignmentQuerySet(models.QuerySet):

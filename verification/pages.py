@@ -2,6 +2,7 @@
 everyone reads the audit trail), and the operator's assignment page. Thin views over verification.review;
 a refused action re-renders the page with the reason and a 4xx status, never a 500."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -227,7 +229,31 @@ def _require_operator(request) -> None:
         raise PermissionDenied(_("Only the programme operator's staff assign verifiers."))
 
 
-def assignments_context(error: str = "") -> dict:
+class AccreditationForm(forms.ModelForm):
+    """The operator accredits a person of a verification body; the body is the person's organization."""
+
+    verifier = forms.ModelChoiceField(
+        label=_lazy("Verifier"),
+        queryset=User.objects.filter(organization__kind="verification_body", is_active=True)
+        .select_related("organization")
+        .order_by("organization__name", "username"),
+    )
+
+    class Meta:
+        model = Accreditation
+        fields = ["verifier", "number", "accredited_by", "scope", "valid_from", "valid_until"]
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}), "valid_until": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["verifier"].label_from_instance = lambda user: f"{user.get_full_name() or user.username} — {user.organization.name}"
+
+    def save(self, commit=True):
+        self.instance.body = self.cleaned_data["verifier"].organization
+        return super().save(commit)
+
+
+def assignments_context(error: str = "", form: AccreditationForm | None = None) -> dict:
     waiting = (
         Declaration.objects.filter(status__in=[Status.SUBMITTED, Status.IN_VERIFICATION, Status.CHANGES_REQUESTED])
         .select_related("epd__organization", "lca_practitioner_organization")
@@ -248,6 +274,7 @@ def assignments_context(error: str = "") -> dict:
         "waiting": waiting,
         "verifiers": verifiers,
         "accreditations": Accreditation.objects.select_related("verifier", "body").order_by("body__name", "verifier__username"),
+        "accreditation_form": form or AccreditationForm(),
         "error": error,
     }
 
@@ -273,3 +300,32 @@ def assignments(request):
         )
         return redirect("operator-assignments")
     return render(request, "verification/assignments.html", assignments_context())
+
+
+@login_required
+@require_POST
+def add_accreditation(request):
+    _require_operator(request)
+    form = AccreditationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "verification/assignments.html", assignments_context(form=form), status=400)
+    accreditation = form.save()
+    messages.success(
+        request,
+        _("%(verifier)s is accredited (%(number)s).")
+        % {"verifier": accreditation.verifier.get_full_name() or accreditation.verifier.username, "number": accreditation.number},
+    )
+    return redirect("operator-assignments")
+
+
+@login_required
+@require_POST
+def end_accreditation(request, pk: int):
+    """Accreditations are ended, never deleted: assignments and statements made under them keep pointing at them."""
+    _require_operator(request)
+    accreditation = get_object_or_404(Accreditation, pk=pk)
+    if accreditation.active:
+        accreditation.active = False
+        accreditation.save(update_fields=["active"])
+    messages.success(request, _("The accreditation %(number)s is ended.") % {"number": accreditation.number})
+    return redirect("operator-assignments")

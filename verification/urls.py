@@ -21,4 +21,6 @@ urlpatterns = [
     path("reviews/<int:pk>/reject/", pages.reject, name="review-reject"),
     path("reviews/<int:pk>/approve/", pages.approve, name="review-approve"),
     path("operator/assignments/", pages.assignments, name="operator-assignments"),
+    path("operator/accreditations/", pages.add_accreditation, name="operator-add-accreditation"),
+    path("operator/accreditations/<int:pk>/end/", pages.end_accreditation, name="operator-end-accreditation"),
 ]

@@ -138,3 +138,9 @@ def test_operator_accredits_a_verifier(client_for, operator_olga, verifier_vera)
     )
     assert response.status_code == 201
     assert response.json()["body"] == "Veritas Certification GmbH"
+    # A later change is checked against what is stored: an end before the stored start is refused.
+    number = response.json()["id"]
+    backwards = client_for(operator_olga).patch(f"/api/v1/accreditations/{number}/", {"valid_until": "2025-06-30"}, format="json")
+    assert backwards.status_code == 400 and backwards.json()["error"]["findings"][0]["field"] == "valid_until"
+    ended = client_for(operator_olga).patch(f"/api/v1/accreditations/{number}/", {"active": False}, format="json")
+    assert ended.status_code == 200 and ended.json()["active"] is False

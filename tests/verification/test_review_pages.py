@@ -94,3 +94,57 @@ def test_operator_assigns_and_conflicts_are_refused(client, make_declaration, mi
     assert client.post("/operator/assignments/", {"declaration": declaration.pk, "verifier": ""}).status_code == 400
     client.force_login(mill_alice)
     assert client.get("/operator/assignments/").status_code == 403
+
+
+def assign_choices(client) -> str:
+    """The assignment table of the operator's page (before the accreditations section)."""
+    return client.get("/operator/assignments/").content.decode().split("accreditations-title")[0]
+
+
+def test_operator_accredits_and_ends_accreditations_on_the_page(client, operator_olga, verifier_vera, mill_alice, make_declaration):
+    from declarations import workflow
+    from verification.models import Accreditation
+
+    workflow.submit(make_declaration(), actor=mill_alice)  # a declaration waiting for a verifier
+    client.force_login(operator_olga)
+    page = client.get("/operator/assignments/").content.decode()
+    assert 'data-testid="accreditation-form"' in page and (verifier_vera.get_full_name() or verifier_vera.username) in page
+    form = {"verifier": verifier_vera.pk, "number": "D-ZE-12345-01", "accredited_by": "DAkkS", "scope": "EN 15804+A2 steel"}
+    backwards = client.post("/operator/accreditations/", {**form, "valid_from": "2026-06-01", "valid_until": "2026-01-01"})
+    assert backwards.status_code == 400 and "cannot end before it starts" in backwards.content.decode()
+    missing = client.post("/operator/accreditations/", {**form, "number": "", "valid_from": "2026-01-01"})
+    assert missing.status_code == 400
+    assert 'id="id_number"' in missing.content.decode() and "This field is required" in missing.content.decode()
+    assert not Accreditation.objects.exists()  # nothing half-saved
+
+    assert client.post("/operator/accreditations/", {**form, "valid_from": "2026-01-01"}).status_code == 302
+    accreditation = Accreditation.objects.get()
+    assert (accreditation.verifier, accreditation.body, accreditation.number, accreditation.active) == (
+        verifier_vera,
+        verifier_vera.organization,
+        "D-ZE-12345-01",
+        True,
+    )
+    assert f'<option value="{verifier_vera.pk}">' in assign_choices(client)
+
+    assert client.post(f"/operator/accreditations/{accreditation.pk}/end/").status_code == 302
+    accreditation.refresh_from_db()
+    assert accreditation.active is False
+    # An ended accreditation no longer offers its verifier for assignment.
+    assert f'<option value="{verifier_vera.pk}">' not in assign_choices(client)
+
+
+def test_only_operators_accredit_and_only_verification_body_people(client, operator_olga, verifier_vera, mill_alice):
+    from verification.models import Accreditation
+
+    form = {"verifier": verifier_vera.pk, "number": "N-1", "scope": "steel", "valid_from": "2026-01-01"}
+    client.force_login(mill_alice)
+    assert client.post("/operator/accreditations/", form).status_code == 403
+    client.force_login(verifier_vera)
+    assert client.post("/operator/accreditations/", form).status_code == 403
+    client.force_login(operator_olga)
+    mill_person = client.post("/operator/accreditations/", {**form, "verifier": mill_alice.pk})
+    assert mill_person.status_code == 400 and "Select a valid choice" in mill_person.content.decode()
+    assert client.get("/operator/accreditations/").status_code == 405
+    assert client.post("/operator/accreditations/999999/end/").status_code == 404
+    assert not Accreditation.objects.exists()
