@@ -262,6 +262,8 @@ def assignments_context(error: str = "", form: AccreditationForm | None = None) 
     )
     for declaration in waiting:
         declaration.current = next((a for a in declaration.assignments.all() if a.ended_at is None), None)
+        # Offered but disabled: people of the mill or of its LCA practitioner (review.assign refuses them too).
+        declaration.conflicted_organizations = {declaration.epd.organization_id, declaration.lca_practitioner_organization_id}
     today = timezone.localdate()
     verifiers = (
         User.objects.filter(organization__kind="verification_body", accreditations__active=True, is_active=True)

@@ -148,3 +148,15 @@ def test_only_operators_accredit_and_only_verification_body_people(client, opera
     assert client.get("/operator/accreditations/").status_code == 405
     assert client.post("/operator/accreditations/999999/end/").status_code == 404
     assert not Accreditation.objects.exists()
+
+
+def test_conflicted_verifiers_are_offered_disabled(client, operator_olga, verifier_vera, mill_alice, make_declaration, accredited):
+    from declarations import workflow
+
+    accredited(verifier_vera)
+    declaration, _ = workflow.submit(make_declaration(lca_practitioner_organization=verifier_vera.organization), actor=mill_alice)
+    client.force_login(operator_olga)
+    choices = assign_choices(client)
+    assert f'<option value="{verifier_vera.pk}" disabled>' in choices and "(conflict of interest)" in choices
+    refused = client.post("/operator/assignments/", {"declaration": declaration.pk, "verifier": verifier_vera.pk})
+    assert refused.status_code in (400, 409) and "assign-error" in refused.content.decode()
