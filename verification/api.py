@@ -1,7 +1,6 @@
 """Review API: the verifier's queue and decisions, the conversation, operators' assignments and accreditations."""
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -9,7 +8,6 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from declarations.api import ERROR_SCHEMA, AuditEntrySerializer, TextField
-from declarations.errors import DomainError
 from declarations.models import Declaration, Revision
 from declarations.workflow import allowed_moves
 
@@ -357,11 +355,9 @@ class AccreditationViewSet(viewsets.ModelViewSet):
     serializer_class = AccreditationSerializer
     permission_classes = [permissions.IsAuthenticated, IsOperator]
     queryset = Accreditation.objects.select_related("verifier", "body").order_by("pk")
+    # No DELETE: accreditations are ended (active false), never deleted; assignments and statements point at them.
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
         verifier = serializer.validated_data["verifier"]
         serializer.save(body=verifier.organization)
-
-    def destroy(self, request, *args, **kwargs):
-        raise DomainError(_("Accreditations are ended, not deleted: set active to false."))
