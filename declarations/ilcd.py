@@ -255,7 +255,6 @@ def read_ilcd(content: bytes, *, declared_unit: str | None = None) -> "imports.P
 def _read_blocks(root: etree._Element, archive: Archive | None, factor: Decimal, parsed: "imports.ParsedResults") -> None:
     defaults = _default_scenarios(root)
     methods: set[str] = set()
-    seen: set[tuple[str, str]] = set()
     for block in _blocks(root):
         indicator = _identify(block, methods, parsed.findings)
         if indicator is None:
@@ -263,22 +262,8 @@ def _read_blocks(root: etree._Element, archive: Archive | None, factor: Decimal,
         unit = _unit_of(block, archive)
         for module, amount, path in _module_amounts(block, indicator, defaults, parsed.findings):
             cell = _cell(indicator, module, amount, unit, path, factor, parsed.findings)
-            if cell is None:
-                continue
-            if (indicator.code, module) in seen:
-                parsed.findings.append(
-                    Finding(
-                        ERROR,
-                        "value",
-                        _("%(code)s in %(module)s is given twice.") % {"code": indicator.code, "module": module},
-                        field=path,
-                        indicator=indicator.code,
-                        module=module,
-                    )
-                )
-                continue
-            seen.add((indicator.code, module))
-            parsed.cells.append(cell)
+            if cell is not None:
+                parsed.add_once(cell, path)
     if len(methods) > 1:
         parsed.findings.append(
             Finding(

@@ -25,6 +25,25 @@ class ParsedResults:
     findings: list[Finding] = field(default_factory=list)
     declared_unit: str = ""  # as the file states it, when it does (the spreadsheet's "Declared unit" cell)
 
+    added: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)  # (indicator, module) of cells
+
+    def add_once(self, cell: ResultCell, path: str) -> None:
+        """Keep `cell`, or report it (at `path`) when its indicator and module were given already."""
+        if (cell.indicator, cell.module) in self.added:
+            self.findings.append(
+                Finding(
+                    ERROR,
+                    "value",
+                    _("%(code)s in %(module)s is given twice.") % {"code": cell.indicator, "module": cell.module},
+                    field=path,
+                    indicator=cell.indicator,
+                    module=cell.module,
+                )
+            )
+            return
+        self.added.add((cell.indicator, cell.module))
+        self.cells.append(cell)
+
 
 def declared_modules_of(cells: list[ResultCell], not_declared: set[str]) -> list[str]:
     """Modules with at least one cell, minus those marked MND, in catalogue order."""
@@ -69,7 +88,6 @@ def read_json_results(data: object) -> ParsedResults:
         return parsed
 
     not_declared: set[str] = set()
-    seen: set[tuple[str, str]] = set()
     modules = catalogue.modules()
     for code, module, value, unit, path in entries:
         indicator = catalogue.indicator_by_identity(str(code)) if isinstance(code, str) else None
@@ -110,20 +128,7 @@ def read_json_results(data: object) -> ParsedResults:
                 )
             )
             continue
-        if (indicator.code, module) in seen:
-            parsed.findings.append(
-                Finding(
-                    ERROR,
-                    "value",
-                    _("%(code)s in %(module)s is given twice.") % {"code": indicator.code, "module": module},
-                    field=path,
-                    indicator=indicator.code,
-                    module=module,
-                )
-            )
-            continue
-        seen.add((indicator.code, module))
-        parsed.cells.append(ResultCell(indicator.code, module, number, unit=str(unit or ""), field=path))
+        parsed.add_once(ResultCell(indicator.code, module, number, unit=str(unit or ""), field=path), path)
 
     explicit = data.get("declared_modules")
     if explicit is None:

@@ -221,7 +221,6 @@ def read_openepd(data: object, *, declared_unit: str) -> "imports.ParsedResults"
     factor = _declared_unit_factor(data.get("declared_unit"), declared_unit, parsed.findings)
     if factor is None:
         return parsed
-    seen: set[tuple[str, str]] = set()
     for path, section, key, scopes in _scope_sets(data, parsed.findings):
         indicator = indicators_by_key().get((section, key))
         if indicator is None:
@@ -235,20 +234,7 @@ def read_openepd(data: object, *, declared_unit: str) -> "imports.ParsedResults"
             )
             continue
         for cell in _cells(indicator, path, scopes, factor, parsed.findings):
-            if (cell.indicator, cell.module) in seen:
-                parsed.findings.append(
-                    Finding(
-                        ERROR,
-                        "value",
-                        _("%(code)s in %(module)s is given twice.") % {"code": cell.indicator, "module": cell.module},
-                        field=cell.field,
-                        indicator=cell.indicator,
-                        module=cell.module,
-                    )
-                )
-                continue
-            seen.add((cell.indicator, cell.module))
-            parsed.cells.append(cell)
+            parsed.add_once(cell, cell.field)
     # openEPD has no "module not declared" marker: a scope with no entry is not declared.
     parsed.declared_modules = imports.declared_modules_of(parsed.cells, set())
     return parsed

@@ -116,3 +116,19 @@ def test_withdraw_twice_is_a_conflict(client_for, make_declaration, mill_alice):
 def test_verifier_cannot_create(client_for, verifier_vera):
     response = client_for(verifier_vera).post("/api/v1/declarations/", {"product_name": "x"}, format="json")
     assert response.status_code == 403
+
+
+def test_json_results_given_twice_are_reported_at_the_second_place():
+    from declarations.imports import read_json_results
+
+    parsed = read_json_results(
+        {
+            "results": [
+                {"indicator": "GWP-total", "module": "A1-A3", "value": "2100", "unit": "kg CO2 eq."},
+                {"indicator": "PENRT", "module": "A1-A3", "value": "21000", "unit": "MJ"},
+                {"indicator": "GWP-total", "module": "A1-A3", "value": "1", "unit": "kg CO2 eq."},
+            ]
+        }
+    )
+    assert [(f.check, f.field, f.indicator, f.module) for f in parsed.findings] == [("value", "results[2]", "GWP-total", "A1-A3")]
+    assert [(c.indicator, c.module, str(c.value)) for c in parsed.cells] == [("GWP-total", "A1-A3", "2100"), ("PENRT", "A1-A3", "21000")]

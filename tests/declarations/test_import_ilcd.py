@@ -326,3 +326,13 @@ def test_api_refuses_an_a1_dataset_and_saves_nothing(client_for, make_declaratio
         f.get("field") == "LCIAResults/LCIAResult[1]" and "EN 15804+A1" in f["message"] for f in response.json()["error"]["findings"]
     )
     assert declaration.results.count() == before
+
+
+def test_a_value_given_twice_is_reported_where_the_second_one_is_and_the_first_kept():
+    parsed = read_ilcd(dataset(gwp_total(amount("A1-A3", "616") + amount("C4", "0.48")) + gwp_total(amount("A1-A3", "999"))))
+
+    assert [(f.check, f.field, f.indicator, f.module) for f in errors(parsed)] == [
+        ("value", "LCIAResults/LCIAResult[2]/epd:amount[@module='A1-A3']", "GWP-total", "A1-A3"),
+    ]
+    assert "given twice" in errors(parsed)[0].message
+    assert cells(parsed)[("GWP-total", "A1-A3")].value == Decimal("616")
