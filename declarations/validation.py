@@ -346,59 +346,49 @@ def check_gwp_product_stage(facts: DeclarationFacts, matrix: Matrix) -> list[Fin
     return []
 
 
-def check_gwp_sum(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
-    """P4: GWP-total = GWP-fossil + GWP-biogenic + GWP-luluc in every module."""
-    findings = []
+def _sums_that_differ(facts: DeclarationFacts, matrix: Matrix, total_code: str, part_codes: tuple[str, ...]):
+    """(module, total cell, sum of the parts) wherever a declared module has the total and all its parts
+    and the total is not their sum (within rounding)."""
     for module in facts.declared_modules:
-        total = matrix.cell("GWP-total", module)
-        parts = [matrix.value(code, module) for code in ("GWP-fossil", "GWP-biogenic", "GWP-luluc")]
+        total = matrix.cell(total_code, module)
+        parts = [matrix.value(code, module) for code in part_codes]
         if total is None or total.value is None or any(p is None for p in parts):
             continue
         parts_sum = sum(parts, Decimal(0))
         if not within_rounding(total.value, parts_sum):
-            findings.append(
-                Finding(
-                    ERROR,
-                    "P4",
-                    _(
-                        "In module %(module)s, GWP-total (%(total)s) is not GWP-fossil + GWP-biogenic + GWP-luluc "
-                        "(%(sum)s). EN 15804+A2 defines the total as that sum."
-                    )
-                    % {"module": module, "total": _fmt(total.value), "sum": _fmt(parts_sum)},
-                    **_where(total),
-                )
+            yield module, total, parts_sum
+
+
+def check_gwp_sum(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
+    """P4: GWP-total = GWP-fossil + GWP-biogenic + GWP-luluc in every module."""
+    return [
+        Finding(
+            ERROR,
+            "P4",
+            _(
+                "In module %(module)s, GWP-total (%(total)s) is not GWP-fossil + GWP-biogenic + GWP-luluc "
+                "(%(sum)s). EN 15804+A2 defines the total as that sum."
             )
-    return findings
+            % {"module": module, "total": _fmt(total.value), "sum": _fmt(parts_sum)},
+            **_where(total),
+        )
+        for module, total, parts_sum in _sums_that_differ(facts, matrix, "GWP-total", ("GWP-fossil", "GWP-biogenic", "GWP-luluc"))
+    ]
 
 
 def check_energy_sums(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
     """P6: PERT = PERE + PERM and PENRT = PENRE + PENRM."""
-    findings = []
-    for total_code, part_codes in (("PERT", ("PERE", "PERM")), ("PENRT", ("PENRE", "PENRM"))):
-        for module in facts.declared_modules:
-            total = matrix.cell(total_code, module)
-            parts = [matrix.value(code, module) for code in part_codes]
-            if total is None or total.value is None or any(p is None for p in parts):
-                continue
-            parts_sum = sum(parts, Decimal(0))
-            if not within_rounding(total.value, parts_sum):
-                findings.append(
-                    Finding(
-                        ERROR,
-                        "P6",
-                        _("In module %(module)s, %(total_code)s (%(total)s) is not %(a)s + %(b)s (%(sum)s).")
-                        % {
-                            "module": module,
-                            "total_code": total_code,
-                            "total": _fmt(total.value),
-                            "a": part_codes[0],
-                            "b": part_codes[1],
-                            "sum": _fmt(parts_sum),
-                        },
-                        **_where(total),
-                    )
-                )
-    return findings
+    return [
+        Finding(
+            ERROR,
+            "P6",
+            _("In module %(module)s, %(total_code)s (%(total)s) is not %(a)s + %(b)s (%(sum)s).")
+            % {"module": module, "total_code": total_code, "total": _fmt(total.value), "a": a, "b": b, "sum": _fmt(parts_sum)},
+            **_where(total),
+        )
+        for total_code, (a, b) in (("PERT", ("PERE", "PERM")), ("PENRT", ("PENRE", "PENRM")))
+        for module, total, parts_sum in _sums_that_differ(facts, matrix, total_code, (a, b))
+    ]
 
 
 def check_negative_values(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
