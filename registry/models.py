@@ -211,6 +211,8 @@ class RegistryEntry(models.Model):
             models.Index(fields=["manufacturer", "status"], name="registry_manufacturer_status"),
             models.Index(fields=["category", "status", "is_latest", "gwp_a1a3_per_tonne"], name="registry_category_percentile"),
             models.Index(fields=["status", "is_latest", "valid_until"], name="registry_status_valid_until"),
+            # Country and route, newest first: without it a rare pair walks the whole (status, published_at) index.
+            models.Index(fields=["country", "production_route", "status", "published_at"], name="registry_country_route"),
         ]
 
     def __str__(self) -> str:

@@ -190,11 +190,14 @@ def _session_keys(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _unthrottled(settings):
     """The registry's rate limits would trip over a test suite's requests; the throttling test sets its own.
-    The cache (throttle history, category statistics keyed by the log's size) starts empty for every test."""
+    The caches (throttle history, category statistics and values keyed by the log's size) start empty for every test."""
     from django.core.cache import cache
+
+    from registry.queries import forget_category_values
 
     settings.REGISTRY_THROTTLE_RATES = {"registry_anon": "1000000/minute", "registry_token": "1000000/minute"}
     cache.clear()
+    forget_category_values()
 
 
 @pytest.fixture(autouse=True)

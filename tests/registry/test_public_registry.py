@@ -208,6 +208,16 @@ def test_category_percentile_in_detail(client, registry):
     assert share["count"] == peers.count() and share["lower_than_percent"] == round(100 * higher / peers.count())
 
 
+def test_category_percentile_follows_a_status_change(client, published, operator_olga):
+    from registry import lifecycle
+
+    first, _, third = (published() for _ in range(3))
+    before = client.get(f"/api/v1/epds/{first.registration_number}/").json()["category_percentile"]
+    lifecycle.revoke(third.entry, actor=operator_olga, reason="test")  # logged: each process's cached values are stale now
+    after = client.get(f"/api/v1/epds/{first.registration_number}/").json()["category_percentile"]
+    assert (before["count"], after["count"]) == (3, 2)
+
+
 # ---------------------------------------------------------------- categories, manufacturers
 
 
@@ -320,7 +330,10 @@ def test_query_counts_do_not_grow_with_the_registry(client, db):
     call_command("generate_registry", count=1000, seed=2, stdout=open("/dev/null", "w"))  # noqa: SIM115
     from django.core.cache import cache
 
+    from registry.queries import forget_category_values
+
     cache.clear()
+    forget_category_values()
     large = [count_queries(client, path, **params) for path, params in paths]
     assert large == small, list(zip(paths, small, large, strict=True))
     assert small[2] <= 2, "single EPD: one statement, plus the category's values when its cache is cold"
