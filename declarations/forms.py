@@ -55,6 +55,11 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;，；、\n]", text or "") if part.strip()]
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker. It takes only ISO dates, whatever the language (简体中文 formats 2026/01/31)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class ListField(forms.CharField):
     """A list of short texts, typed as one comma-separated line."""
 
@@ -88,9 +93,9 @@ class DeclarationForm(forms.ModelForm):
             "allocation": forms.Textarea(attrs={"rows": 2}),
             "cut_off": forms.Textarea(attrs={"rows": 2}),
             "data_quality": forms.Textarea(attrs={"rows": 2}),
-            "data_period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "data_period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "data_period_start": date_input(),
+            "data_period_end": date_input(),
+            "valid_until": date_input(),
         }
 
     def __init__(self, *args, **kwargs):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from declarations import catalogue
 from declarations.errors import DomainError
+from declarations.forms import date_input
 from declarations.models import Declaration
 from declarations.workflow import Status
 
@@ -242,7 +243,7 @@ class AccreditationForm(forms.ModelForm):
     class Meta:
         model = Accreditation
         fields = ["verifier", "number", "accredited_by", "scope", "valid_from", "valid_until"]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}), "valid_until": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"valid_from": date_input(), "valid_until": date_input()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

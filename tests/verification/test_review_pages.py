@@ -160,3 +160,14 @@ def test_conflicted_verifiers_are_offered_disabled(client, operator_olga, verifi
     assert f'<option value="{verifier_vera.pk}" disabled>' in choices and "(conflict of interest)" in choices
     refused = client.post("/operator/assignments/", {"declaration": declaration.pk, "verifier": verifier_vera.pk})
     assert refused.status_code in (400, 409) and "assign-error" in refused.content.decode()
+
+
+def test_accreditation_dates_are_iso_in_every_language(client, operator_olga):
+    """The browser's date picker takes only ISO dates; 简体中文 would otherwise format 2026/12/02 and show nothing."""
+    from django.utils import timezone
+
+    client.force_login(operator_olga)
+    today = timezone.localdate().isoformat()
+    for language in ("en", "zh-hans"):
+        page = client.get("/operator/assignments/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'type="date" name="valid_from" value="{today}"' in page, language
