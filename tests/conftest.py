@@ -188,6 +188,19 @@ def _session_keys(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _english_to_start_with():
+    """Django's LocaleMiddleware activates a request's language in the thread and leaves it there, so a
+    test-client request in 简体中文 would make the next test's gettext Chinese (a browser test then looked
+    for a Chinese label on an English page)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _unthrottled(settings):
     """The registry's rate limits would trip over a test suite's requests; the throttling test sets its own.
     The caches (throttle history, category statistics and values keyed by the log's size) start empty for every test."""
