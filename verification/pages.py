@@ -261,18 +261,18 @@ def assignments_context(error: str = "", form: AccreditationForm | None = None) 
         .prefetch_related("assignments__verifier")
         .order_by("-submitted_at")
     )
-    for declaration in waiting:
-        declaration.current = next((a for a in declaration.assignments.all() if a.ended_at is None), None)
-        # Offered but disabled: people of the mill or of its LCA practitioner (review.assign refuses them too).
-        declaration.conflicted_organizations = {declaration.epd.organization_id, declaration.lca_practitioner_organization_id}
-    today = timezone.localdate()
-    verifiers = (
-        User.objects.filter(organization__kind="verification_body", accreditations__active=True, is_active=True)
-        .filter(Q(accreditations__valid_until__isnull=True) | Q(accreditations__valid_until__gte=today))
+    verifiers = list(
+        # The same accreditations review.assign accepts, so nobody is offered who would then be refused.
+        User.objects.filter(organization__kind="verification_body", is_active=True)
+        .filter(accreditations__in=Accreditation.objects.valid_on(timezone.localdate()))
         .select_related("organization")
         .distinct()
         .order_by("organization__name", "username")
     )
+    for declaration in waiting:
+        declaration.current = next((a for a in declaration.assignments.all() if a.ended_at is None), None)
+        # Offered but disabled: the verifiers review.assign would refuse for a conflict of interest.
+        declaration.conflicted_verifiers = {v.pk for v in verifiers if review.conflict_of_interest(declaration, v)}
     return {
         "waiting": waiting,
         "verifiers": verifiers,

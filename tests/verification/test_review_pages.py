@@ -171,3 +171,19 @@ def test_accreditation_dates_are_iso_in_every_language(client, operator_olga):
     for language in ("en", "zh-hans"):
         page = client.get("/operator/assignments/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert f'type="date" name="valid_from" value="{today}"' in page, language
+
+
+def test_an_accreditation_that_starts_later_offers_nobody_yet(client, operator_olga, verifier_vera, mill_alice, make_declaration):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from declarations import workflow
+    from verification.models import Accreditation
+
+    workflow.submit(make_declaration(), actor=mill_alice)
+    Accreditation.objects.create(
+        verifier=verifier_vera, body=verifier_vera.organization, number="N-LATER", valid_from=timezone.localdate() + timedelta(days=30)
+    )
+    client.force_login(operator_olga)
+    assert f'<option value="{verifier_vera.pk}"' not in assign_choices(client)  # review.assign would refuse her today
