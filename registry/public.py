@@ -201,7 +201,7 @@ class SearchView(PublicView):
         try:
             page = paginator.paginate_queryset(entries, request, view=self)
         except Exception as error:  # a forged cursor: DRF raises NotFound; say which parameter
-            raise queries.BadQuery(_("The cursor is not valid; start again from the first page."), []) from error
+            raise queries.BadQuery.of("cursor", _("The cursor is not valid; start again from the first page.")) from error
         return paginator.get_paginated_response([entry_summary(e) for e in page])
 
 
@@ -241,7 +241,7 @@ def find_entry(number: str, version_param: str | None) -> RegistryEntry:
     if version_param in (None, ""):
         by_version, value = False, True
     elif not str(version_param).isdigit() or len(version_param) > 6:
-        raise queries.BadQuery(_("version must be a whole number from 1."), [])
+        raise queries.BadQuery.of("version", _("version must be a whole number from 1."))
     else:
         by_version, value = True, int(version_param)
     found = list(RegistryEntry.objects.raw(entry_sql(connection.vendor, by_version), [number, value]))
@@ -433,7 +433,7 @@ class ManufacturersView(PublicView):
         try:
             page = paginator.paginate_queryset(makers, request, view=self)
         except Exception as error:
-            raise queries.BadQuery(_("The cursor is not valid; start again from the first page."), []) from error
+            raise queries.BadQuery.of("cursor", _("The cursor is not valid; start again from the first page.")) from error
         return paginator.get_paginated_response(
             [
                 {

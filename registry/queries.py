@@ -52,6 +52,11 @@ PARAMETERS = (
 class BadQuery(DomainError):
     code = "invalid_query"
 
+    @classmethod
+    def of(cls, parameter: str, message: str) -> "BadQuery":
+        """One wrong parameter, named in the findings as the others are."""
+        return cls(message, [Finding(ERROR, "parameter", message, field=parameter)])
+
 
 @dataclass
 class Query:

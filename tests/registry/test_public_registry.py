@@ -129,6 +129,13 @@ def test_all_wrong_parameters_are_named_at_once(client, db):
 def test_a_forged_cursor_is_a_400_not_a_500(client, registry):
     response = client.get("/api/v1/epds/", {"cursor": "!!!not-base64"})
     assert response.status_code == 400 and "cursor" in response.json()["error"]["message"]
+    assert [f["field"] for f in response.json()["error"]["findings"]] == ["cursor"]
+
+
+def test_a_version_that_is_not_a_number_is_named(client, registry):
+    number = registry.first().registration_number
+    response = client.get(f"/api/v1/epds/{number}/", {"version": "one"})
+    assert response.status_code == 400 and [f["field"] for f in response.json()["error"]["findings"]] == ["version"]
 
 
 # ---------------------------------------------------------------- one EPD
