@@ -16,8 +16,10 @@ from openepd.model.epd import Epd
 from openepd.model.specs.base import BaseOpenEpdHierarchicalSpec
 from openepd.model.specs.singular.steel import SteelV1
 
-from declarations import catalogue, ilcd, openepd_io
+from declarations import catalogue, openepd_io
 from declarations.validation import declared_mass_kg
+
+from .ilcd_export import write_ilcd
 
 PLATFORM_EXTENSION = "steel_epd_platform"
 # openEPD's Steel spec knows BOF, EAF and open hearth; DRI-EAF is an EAF route (steel.md §2, §3).
@@ -47,7 +49,7 @@ def validated_openepd(data: dict) -> dict:
 
 def ilcd_export(document: dict, *, archive: bool = False) -> bytes:
     """The ILCD+EPD v1.2 process dataset (XML), or with `archive` a ZIP with its own referenced datasets."""
-    return ilcd.write_ilcd(document, archive=archive)
+    return write_ilcd(document, archive=archive)
 
 
 # ---------------------------------------------------------------- openEPD

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 
 from declarations import catalogue
-from declarations.ilcd import read_ilcd, write_ilcd
+from declarations.ilcd import read_ilcd
 from declarations.samples import sample_document
 from declarations.validation import ERROR, WARNING, normalise_unit
+from registry.ilcd_export import write_ilcd
 
 IND = catalogue.indicators()
 KG_CO2 = "1ebf3012-d0db-4de2-aefd-ef30cedb0be1"
