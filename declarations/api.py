@@ -1,5 +1,8 @@
 """Producer API under /api/v1/declarations/: interfaces only, each action calls one domain function."""
 
+import codecs
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.http import FileResponse, HttpResponse
@@ -9,7 +12,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, parsers, permissions, serializers, views, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
+from rest_framework.utils import json
 
 from accounts.models import Organization
 
@@ -31,6 +36,17 @@ ERROR_SCHEMA = inline_serializer(
         )
     },
 )
+
+
+class DecimalJSONParser(parsers.JSONParser):
+    """JSON whose numbers keep the digits they were written with: 2.40 stays Decimal("2.40"), not the float 2.4."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            return json.load(codecs.getreader(encoding)(stream), parse_float=Decimal, parse_constant=json.strict_constant)
+        except ValueError as exc:
+            raise ParseError(_("JSON parse error - %(problem)s") % {"problem": exc})
 
 
 class TextField(serializers.CharField):
@@ -212,7 +228,7 @@ class DeclarationViewSet(
         return Response(self.get_serializer(declaration).data)
 
     @extend_schema(summary="The results matrix", responses=ResultsSerializer)
-    @action(detail=True, methods=["get"], url_path="results")
+    @action(detail=True, methods=["get"], url_path="results", parser_classes=[DecimalJSONParser])
     def results(self, request, pk=None):
         declaration = self.get_object()
         return Response({"declared_modules": declaration.declared_modules, "results": declaration.results_document()})

@@ -125,6 +125,20 @@ AGGREGATED_PRODUCT_MODULE = "A1-A3"
 MANDATORY_MODULES_BEYOND_GATE = ("C1", "C2", "C3", "C4", "D")
 
 
+# How real files write the product stage: "A1–A3" (en dash), "A1A2A3" (openEPD), "A1+A2+A3", "A1-3", "A1 to A3".
+_MODULE_SPELLINGS = {"A1A2A3": "A1-A3", "A1+A2+A3": "A1-A3", "A1-3": "A1-A3", "A1TOA3": "A1-A3", "A1/A2/A3": "A1-A3"}
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-", "~": "-"})
+
+
+def module_code(text: object) -> str | None:
+    """The EN 15804 module a heading or attribute names, however it is spelled ("A1–A3", "a1a2a3", "C 1"); None if none."""
+    if not isinstance(text, str):
+        return None
+    key = text.translate(_DASHES).upper().replace(" ", "").replace("\u00a0", "")
+    key = _MODULE_SPELLINGS.get(key, key)
+    return key if key in modules() else None
+
+
 def mandatory_indicator_codes() -> list[str]:
     return [code for code, ind in indicators().items() if ind.mandatory]
 

@@ -108,9 +108,7 @@ def start_new_version(published: Declaration, *, actor) -> Declaration:
             **{**fields, "valid_until": None},
         )
         _save_plants(draft, ({"name": p.name, "country": p.country, "city": p.city} for p in published.plants.all()))
-        Result.objects.bulk_create(
-            Result(declaration=draft, indicator=r.indicator, module=r.module, value=r.value) for r in published.results.all()
-        )
+        Result.objects.bulk_create(Result.given(draft, r.indicator, r.module, r.given_value) for r in published.results.all())
     return draft
 
 
@@ -159,7 +157,7 @@ def replace_results(
     with transaction.atomic():
         locked = _lock_editable(declaration)
         locked.results.all().delete()
-        Result.objects.bulk_create(Result(declaration=locked, indicator=c.indicator, module=c.module, value=c.value) for c in normalised)
+        Result.objects.bulk_create(Result.given(locked, c.indicator, c.module, c.value) for c in normalised)
         locked.declared_modules = list(declared_modules)
         locked.save(update_fields=["declared_modules", "updated_at"])
     return findings

@@ -17,7 +17,7 @@ from accounts.models import Organization
 
 from . import catalogue
 from .editing import EDITABLE_FIELDS
-from .models import PCR, Declaration, decimal_text
+from .models import PCR, Declaration, given_text
 from .validation import Finding
 
 # Modules whose scenario states a transport distance (A4 to the site, C2 to waste processing).
@@ -273,7 +273,7 @@ class ResultsGrid:
 
     @classmethod
     def from_declaration(cls, declaration: Declaration) -> "ResultsGrid":
-        values = {(r.indicator, r.module): "ND" if r.value is None else decimal_text(r.value) for r in declaration.results.all()}
+        values = {(r.indicator, r.module): "ND" if r.value is None else given_text(r.given_value) for r in declaration.results.all()}
         declared = list(declaration.declared_modules) or list(DEFAULT_DECLARED_MODULES)
         return cls(values, declared)
 

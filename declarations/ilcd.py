@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from . import catalogue, imports
-from .validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, is_module_not_declared, parse_value
+from .validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, is_module_not_declared, parse_value, rescale
 
 PROCESS = "http://lca.jrc.it/ILCD/Process"
 FLOW = "http://lca.jrc.it/ILCD/Flow"
@@ -259,7 +259,7 @@ def _read_blocks(root: etree._Element, archive: Archive | None, factor: Decimal,
         if indicator is None:
             continue
         unit = _unit_of(block, archive)
-        for module, amount, path in _module_amounts(block, indicator, defaults, parsed.findings):
+        for module, amount, path in _module_amounts(block, indicator, defaults, parsed):
             cell = _cell(indicator, module, amount, unit, path, factor, parsed.findings)
             if cell is not None:
                 parsed.add_once(cell, path)
@@ -360,20 +360,21 @@ def _default_scenarios(root: etree._Element) -> set[str]:
 
 
 def _module_amounts(
-    block: _Block, indicator: catalogue.Indicator, defaults: set[str], findings: list[Finding]
+    block: _Block, indicator: catalogue.Indicator, defaults: set[str], parsed: "imports.ParsedResults"
 ) -> Iterator[tuple[str, str, str]]:
     """(module, amount text, field) per module; of several scenarios, the one without a name or the default."""
+    findings = parsed.findings
     by_module: dict[str, list[tuple[str | None, str]]] = {}
-    modules = catalogue.modules()
     for amount in block.amounts:
-        module = (amount.get(f"{{{EPD}}}module") or "").strip()
-        path = f"{block.path}/epd:amount[@module='{module}']"
-        if module not in modules:
+        given = (amount.get(f"{{{EPD}}}module") or "").strip()
+        path = f"{block.path}/epd:amount[@module='{given}']"
+        module = parsed.module(given, path)
+        if module is None:
             findings.append(
                 Finding(
                     ERROR,
                     "module",
-                    _("“%(module)s” is not an EN 15804 module (A1-A3, A4, A5, B1-B7, C1-C4, D).") % {"module": module},
+                    _("“%(module)s” is not an EN 15804 module (A1-A3, A4, A5, B1-B7, C1-C4, D).") % {"module": given},
                     field=path,
                     indicator=indicator.code,
                 )
@@ -419,7 +420,7 @@ def _cell(
         return None
     if number is None:
         return None
-    return ResultCell(indicator.code, module, number * factor, unit=unit, field=path)
+    return ResultCell(indicator.code, module, rescale(number, factor), unit=unit, field=path)
 
 
 def _reference_mass_kg(root: etree._Element, archive: Archive | None) -> tuple[Decimal | None, str]:

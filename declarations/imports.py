@@ -8,6 +8,7 @@ A reader only reads: it reports what it could not read as findings that name the
 import json
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from io import BytesIO
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import catalogue
 from .errors import FileTooLarge, InvalidFile
-from .validation import ERROR, Finding, ResultCell, is_module_not_declared, parse_value
+from .validation import ERROR, INFO, Finding, ResultCell, is_module_not_declared, parse_value
 
 
 @dataclass
@@ -26,6 +27,15 @@ class ParsedResults:
     declared_unit: str = ""  # as the file states it, when it does (the spreadsheet's "Declared unit" cell)
 
     added: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)  # (indicator, module) of cells
+    respelled: set[str] = field(default_factory=set, repr=False, compare=False)  # module spellings noted already
+
+    def module(self, raw: object, path: str) -> str | None:
+        """The EN 15804 module `raw` names ("A1–A3" is A1-A3); another spelling than the code is noted once per file."""
+        code = catalogue.module_code(raw)
+        if code is not None and raw != code and raw not in self.respelled:
+            self.respelled.add(str(raw))
+            self.findings.append(respelled_module(str(raw), code, field=path))
+        return code
 
     def add_once(self, cell: ResultCell, path: str) -> None:
         """Keep `cell`, or report it (at `path`) when its indicator and module were given already."""
@@ -43,6 +53,15 @@ class ParsedResults:
             return
         self.added.add((cell.indicator, cell.module))
         self.cells.append(cell)
+
+
+def respelled_module(given: str, module: str, **where) -> Finding:
+    return Finding(
+        INFO,
+        "module",
+        _("“%(given)s” was read as module %(module)s, as EN 15804 writes it.") % {"given": given[:40], "module": module},
+        **where,
+    )
 
 
 def declared_modules_of(cells: list[ResultCell], not_declared: set[str]) -> list[str]:
@@ -88,8 +107,7 @@ def read_json_results(data: object) -> ParsedResults:
         return parsed
 
     not_declared: set[str] = set()
-    modules = catalogue.modules()
-    for code, module, value, unit, path in entries:
+    for code, raw_module, value, unit, path in entries:
         indicator = catalogue.indicator_by_identity(str(code)) if isinstance(code, str) else None
         if indicator is None:
             parsed.findings.append(
@@ -101,12 +119,13 @@ def read_json_results(data: object) -> ParsedResults:
                 )
             )
             continue
-        if module not in modules:
+        module = parsed.module(raw_module, path)
+        if module is None:
             parsed.findings.append(
                 Finding(
                     ERROR,
                     "module",
-                    _("“%(module)s” is not an EN 15804 module (A1-A3, A4, A5, B1-B7, C1-C4, D).") % {"module": module},
+                    _("“%(module)s” is not an EN 15804 module (A1-A3, A4, A5, B1-B7, C1-C4, D).") % {"module": raw_module},
                     field=path,
                     indicator=indicator.code,
                 )
@@ -131,10 +150,11 @@ def read_json_results(data: object) -> ParsedResults:
         parsed.add_once(ResultCell(indicator.code, module, number, unit=str(unit or ""), field=path), path)
 
     explicit = data.get("declared_modules")
+    named = [parsed.module(m, "declared_modules") for m in explicit] if isinstance(explicit, list) else []
     if explicit is None:
         parsed.declared_modules = declared_modules_of(parsed.cells, not_declared)
-    elif isinstance(explicit, list) and all(isinstance(m, str) and m in modules for m in explicit):
-        parsed.declared_modules = [m for m in catalogue.module_codes() if m in explicit]
+    elif isinstance(explicit, list) and None not in named:
+        parsed.declared_modules = [m for m in catalogue.module_codes() if m in named]
     else:
         parsed.findings.append(
             Finding(
@@ -201,7 +221,7 @@ def sniff_format(name: str, content: bytes) -> str:
 
 def _read_json_file(name: str, content: bytes, *, declared_unit: str) -> ParsedResults:
     try:
-        data = json.loads(content.decode("utf-8-sig"))
+        data = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)  # 2.40 keeps its digits
     except UnicodeDecodeError:
         raise InvalidFile(_("“%(name)s” is not UTF-8 encoded JSON.") % {"name": _display(name)})
     except json.JSONDecodeError as exc:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 
 from . import catalogue
-from .validation import DeclarationFacts, Matrix, ResultCell, declared_mass_kg
+from .validation import DeclarationFacts, Matrix, ResultCell, declared_mass_kg, with_exponent
 from .workflow import EDITABLE, Status
 
 
@@ -167,7 +167,7 @@ class Declaration(models.Model):
         return declared_mass_kg(self.declared_unit)
 
     def result_cells(self) -> list[ResultCell]:
-        return [ResultCell(r.indicator, r.module, r.value) for r in self.results.all()]
+        return [ResultCell(r.indicator, r.module, r.given_value) for r in self.results.all()]
 
     def facts(
         self, cells: list[ResultCell] | None = None, declared_modules: list[str] | None = None, issue_date: date | None = None
@@ -203,7 +203,7 @@ class Declaration(models.Model):
         order = {code: i for i, code in enumerate(catalogue.indicators())}
         document: dict[str, dict[str, str | None]] = {}
         for r in sorted(self.results.all(), key=lambda r: (order[r.indicator], catalogue.module_codes().index(r.module))):
-            document.setdefault(r.indicator, {})[r.module] = decimal_text(r.value)
+            document.setdefault(r.indicator, {})[r.module] = given_text(r.given_value)
         return document
 
     def as_document(self) -> dict:
@@ -268,6 +268,11 @@ class Declaration(models.Model):
         return self.matrix().product_stage("GWP-total")
 
 
+def given_text(value: Decimal | None) -> str | None:
+    """A result as it was given: "2.40" stays "2.40" and "2.16E+3" stays "2.16E+3"; None (ND) stays None."""
+    return None if value is None else str(value)
+
+
 def decimal_text(value: Decimal | None) -> str | None:
     """Exact decimal text without exponent or trailing zeros ("2150", "0.00000012"), None stays None."""
     if value is None:
@@ -302,6 +307,9 @@ class Result(models.Model):
     indicator = models.CharField(max_length=32)
     module = models.CharField(max_length=8)
     value = models.DecimalField(max_digits=36, decimal_places=18, null=True, blank=True)
+    # The place of the last digit the producer gave: -2 for "2.40", 1 for "2.16E+3". The column keeps 18 decimal
+    # places whatever was typed, and the sum rules allow for the rounding of what was printed.
+    exponent = models.SmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -312,7 +320,17 @@ class Result(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator} {self.module} = {self.value if self.value is not None else 'ND'}"
+        return f"{self.indicator} {self.module} = {self.given_value if self.value is not None else 'ND'}"
+
+    @classmethod
+    def given(cls, declaration: Declaration, indicator: str, module: str, value: Decimal | None) -> "Result":
+        """A row that keeps the precision `value` was given with."""
+        exponent = value.as_tuple().exponent if value is not None else None
+        return cls(declaration=declaration, indicator=indicator, module=module, value=value, exponent=exponent)
+
+    @property
+    def given_value(self) -> Decimal | None:
+        return with_exponent(self.value, self.exponent)
 
 
 class ImmutableRowMixin:

@@ -21,7 +21,7 @@ from openepd.model.specs.base import setup_external_validators
 from openepd.model.validation.quantity import ExternalValidationConfig, QuantityValidator
 
 from . import catalogue, imports
-from .validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, normalise_unit, parse_value
+from .validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, normalise_unit, parse_value, rescale
 
 EF_METHODS = (LCIAMethod.EF_3_1.value, LCIAMethod.EF_3_0.value)
 SECTION_BY_CATEGORY = {
@@ -528,4 +528,4 @@ def _cell(
             )
         )
         return None
-    return ResultCell(indicator.code, module, number * unit.scale * factor, unit=unit.quantity, field=where["field"])
+    return ResultCell(indicator.code, module, rescale(number, unit.scale * factor), unit=unit.quantity, field=where["field"])

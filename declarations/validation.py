@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -83,13 +83,22 @@ def _where(cell: ResultCell) -> dict:
 
 _NOT_DECLARED = {"nd", "n/a", "na", "not declared", "-", "—", "未声明"}
 _MODULE_NOT_DECLARED = {"mnd", "module not declared", "模块未声明"}
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# Spaces (plain, no-break, thin, narrow no-break) group digits unambiguously: "25 140" is 25140.
+_DIGIT_SPACES = str.maketrans("", "", " \u00a0\u2009\u202f")
+# The database keeps 18 decimal places (Result.value); a digit beyond them would be lost.
+MIN_EXPONENT = -18
+# A float shows up to 17 significant digits, of which 15 are the number (IEEE 754 double).
+FLOAT_DIGITS = 15
 
 
 def parse_value(raw: object) -> tuple[Decimal | None, str | None]:
-    """Read a cell as written by a person or a program. Returns (value, problem in words).
+    """Read a cell as written by a person or a program, keeping the digits it was given. Returns (value, problem).
 
-    None is "not declared" (ND). Commas are accepted as decimal separators only when no dot is
-    present ("1,5" but not "1,500.5" — thousands separators are refused, they are ambiguous).
+    None is "not declared" (ND). The result keeps its precision in its exponent: "2.40" stays 2.40, "2.16E+3" stays
+    2.16E+3, so the sum rules allow for the rounding of what was printed. A comma is a decimal mark only where it
+    cannot be a thousands separator ("1,5", "0,032"); text that reads two ways ("25,140", "1.234,5", "1,234,567")
+    is refused with both readings, never guessed.
     """
     if raw is None:
         return None, None
@@ -98,14 +107,15 @@ def parse_value(raw: object) -> tuple[Decimal | None, str | None]:
     if isinstance(raw, int | Decimal):
         value = Decimal(raw)
     elif isinstance(raw, float):
-        value = Decimal(repr(raw))
+        value = _float_as_given(raw)
     else:
-        text = str(raw).strip().replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+        text = str(raw).strip().replace("\u2212", "-").translate(_DIGIT_SPACES)
         if text == "" or text.lower() in _NOT_DECLARED:
             return None, None
-        if "," in text and "." not in text and text.count(",") == 1:
-            text = text.replace(",", ".")
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        text, problem = _resolve_separators(text, shown=str(raw).strip()[:40])
+        if problem:
+            return None, problem
+        if not _NUMBER.fullmatch(text):
             return None, _("“%(text)s” is not a number") % {"text": str(raw).strip()[:40]}
         try:
             value = Decimal(text)
@@ -115,7 +125,53 @@ def parse_value(raw: object) -> tuple[Decimal | None, str | None]:
         return None, _("is not a finite number")
     if value != 0 and not (Decimal("1e-18") <= abs(value) < Decimal("1e15")):
         return None, _("%(value)s is out of the range we can store (1e-18 to 1e15)") % {"value": value}
+    if value.as_tuple().exponent < MIN_EXPONENT:
+        return None, _("%(value)s has digits beyond the 18th decimal place, which cannot be stored; round it") % {"value": value}
     return value, None
+
+
+def _float_as_given(number: float) -> Decimal:
+    """A float's shortest decimal form ("2.4", not 2.399999…); an integral float has no decimals ("1500")."""
+    if number.is_integer() and abs(number) < 1e15:
+        return Decimal(int(number))
+    value = Decimal(repr(number))
+    if len(value.as_tuple().digits) > FLOAT_DIGITS:  # 0.1 + 0.2: the noise past the 15th digit is not data
+        value = Context(prec=FLOAT_DIGITS).create_decimal(value).normalize()
+    if value.as_tuple().exponent < MIN_EXPONENT and abs(value) >= Decimal("1e-18"):
+        value = value.quantize(Decimal(1).scaleb(MIN_EXPONENT))
+    return value
+
+
+def _resolve_separators(text: str, *, shown: str) -> tuple[str, str | None]:
+    """Text with "." as the only decimal mark, or the reason the separators are ambiguous."""
+    if "," not in text:
+        return text, None
+    sign, digits = (text[0], text[1:]) if text[:1] in "+-" else ("", text)
+    whole, _comma, fraction = digits.partition(",")
+    could_group_thousands = len(fraction) == 3 and 1 <= len(whole) <= 3 and whole.isdigit() and not whole.startswith("0")
+    decimal_fraction = re.fullmatch(r"\d+([eE][+-]?\d+)?", fraction)
+    if "." not in digits and digits.count(",") == 1 and decimal_fraction and not could_group_thousands:
+        return f"{sign}{whole}.{fraction}", None  # "1,5", "0,032", "1234,56", "2,16E+03": a decimal comma, nothing else
+    english, european = (_reading(digits, sign, grouping=g, decimal_mark=d) for g, d in ((",", "."), (".", ",")))
+    if english is None and european is None:
+        return text, _("“%(text)s” is not a number") % {"text": shown}
+    values = {"text": shown, "english": english or _("no number"), "european": european or _("no number")}
+    return text, _(
+        "“%(text)s” can be read two ways: %(english)s the English way (“,” separates thousands, “.” is the decimal mark) "
+        "or %(european)s the German or French way (“.” separates thousands, “,” is the decimal mark). Write the number "
+        "without thousands separators and with a “.” as the decimal mark, or enter it as a number cell"
+    ) % values
+
+
+def _reading(digits: str, sign: str, *, grouping: str, decimal_mark: str) -> str | None:
+    """The number `digits` means when `grouping` separates thousands and `decimal_mark` is the decimal mark."""
+    whole = digits.split(decimal_mark, 1)[0]
+    if grouping in digits and not re.fullmatch(rf"\d{{1,3}}(\{grouping}\d{{3}})+", whole):
+        return None
+    candidate = digits.replace(grouping, "").replace(decimal_mark, ".")
+    if not _NUMBER.fullmatch(candidate):
+        return None
+    return f"{Decimal(sign + candidate):f}"
 
 
 def is_module_not_declared(raw: object) -> bool:
@@ -161,7 +217,7 @@ def normalise_unit(cell: ResultCell) -> tuple[ResultCell, list[Finding]]:
         return cell, []
     key = _unit_key(cell.unit)
     if ind.code == "EP-freshwater" and key in _PO4_UNITS:
-        converted = None if cell.value is None else cell.value / thresholds.PO4_PER_P
+        converted = None if cell.value is None else rescale(cell.value, 1 / thresholds.PO4_PER_P)
         message = _(
             "EP-freshwater was given in “%(unit)s”; EN 15804+A2 declares it in kg P eq. "
             "We converted it (÷ 3.07): please check and declare it in kg P eq."
@@ -235,16 +291,55 @@ class Matrix:
         return sum(parts, Decimal(0))
 
 
+# ---------------------------------------------------------------- precision as given
+
+WIDE = Context(prec=60)  # enough for every value the database holds (36 digits), so no arithmetic here rounds
+
+
 def last_digit_unit(value: Decimal) -> Decimal:
-    """One unit in the last digit as written: "2230" → 1, "2.23E3" → 10. Not normalised, so trailing
-    zeros of "2000" count as digits (normalising would make it 2E+3, a tolerance of ±1000)."""
+    """One unit in the last digit as given: "2.40" → 0.01, "2230" → 1, "2.23E3" → 10. Never normalised, so the
+    trailing zeros of "2000" count as digits (normalising would make it 2E+3, a tolerance of ±1000)."""
     exponent = value.as_tuple().exponent
     return Decimal(1).scaleb(exponent) if isinstance(exponent, int) else Decimal(0)
 
 
-def within_rounding(total: Decimal, parts_sum: Decimal) -> bool:
-    tolerance = max(thresholds.SUM_TOLERANCE * abs(total), last_digit_unit(total))
-    return abs(total - parts_sum) <= tolerance
+def significant_digits(value: Decimal) -> int:
+    return max(len(value.as_tuple().digits), 1)
+
+
+def with_exponent(value: Decimal | None, exponent: int | None) -> Decimal | None:
+    """A stored value with the digits it was given: the database returns 2.400000000000000000 for "2.40"."""
+    if value is None:
+        return None
+    if exponent is None:  # stored before precision was kept: the shortest form, integers as integers
+        normal = value.normalize(WIDE)
+        exponent = min(normal.as_tuple().exponent, 0) if normal else 0
+    return value.quantize(Decimal(1).scaleb(exponent), context=WIDE)
+
+
+def rescale(value: Decimal, factor: Decimal) -> Decimal:
+    """`value` × `factor`, given to as many significant digits as `value` was: 2.40 kg per kg × 1000 is 2.40E+3
+    per tonne, not 2400.00 (which would claim a precision nobody gave)."""
+    if factor == 1:
+        return value
+    return Context(prec=significant_digits(value)).create_decimal(WIDE.multiply(value, factor))
+
+
+def rounding_allowance(values: Iterable[Decimal]) -> Decimal:
+    """How far a sum of printed values can be from the sum of the exact ones: half a unit in the last digit of each."""
+    return sum((last_digit_unit(v) / 2 for v in values), Decimal(0))
+
+
+def within_rounding(total: Decimal, parts: Iterable[Decimal]) -> bool:
+    """Whether `total` is the sum of `parts` as far as their printed precision can tell.
+
+    steel.md P4: the larger of 1 % of the total and one unit in its last digit; and never stricter than rounding
+    itself allows, which matters when parts are printed coarser than the total (1.5E+3 − 1.4E+3 = 1.04E+2).
+    """
+    parts = list(parts)
+    difference = abs(total - sum(parts, Decimal(0)))
+    tolerance = max(thresholds.SUM_TOLERANCE * abs(total), last_digit_unit(total), rounding_allowance([total, *parts]))
+    return difference <= tolerance
 
 
 def _fmt(value: Decimal) -> str:
@@ -354,9 +449,8 @@ def _sums_that_differ(facts: DeclarationFacts, matrix: Matrix, total_code: str, 
         parts = [matrix.value(code, module) for code in part_codes]
         if total is None or total.value is None or any(p is None for p in parts):
             continue
-        parts_sum = sum(parts, Decimal(0))
-        if not within_rounding(total.value, parts_sum):
-            yield module, total, parts_sum
+        if not within_rounding(total.value, parts):
+            yield module, total, sum(parts, Decimal(0))
 
 
 def check_gwp_sum(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
@@ -462,8 +556,8 @@ def check_aggregation(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
         parts = [matrix.value(code, m) for m in catalogue.INDIVIDUAL_PRODUCT_MODULES]
         if aggregate is None or aggregate.value is None or any(p is None for p in parts):
             continue
-        parts_sum = sum(parts, Decimal(0))
-        if not within_rounding(aggregate.value, parts_sum):
+        if not within_rounding(aggregate.value, parts):
+            parts_sum = sum(parts, Decimal(0))
             findings.append(
                 Finding(
                     ERROR,

@@ -32,7 +32,7 @@ from .forms import (
     plants_of,
 )
 from .models import Declaration, Result
-from .validation import ERROR, WARNING, Finding, validate
+from .validation import ERROR, INFO, WARNING, Finding, validate
 from .workflow import Status
 
 STATUS_ORDER = list(Status.values)
@@ -251,6 +251,8 @@ def _saved_message(request: HttpRequest, count: int, warnings: list[Finding]) ->
     for warning in warnings:
         if warning.severity == WARNING:
             messages.warning(request, _where(warning) + warning.message)
+        elif warning.severity == INFO:
+            messages.info(request, _where(warning) + warning.message)
 
 
 def _where(finding: Finding) -> str:

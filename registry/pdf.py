@@ -128,13 +128,16 @@ def pdf_context(document: dict) -> dict:
 
 
 def format_value(text: str | None) -> str:
-    """Three significant figures in E notation (1.23E-08), "0" for zero, ND for a value not declared."""
+    """E notation with the significant digits the producer gave ("2.40" → 2.40E+00, "686.6" → 6.866E+02), "0" for
+    zero, ND for a value not declared: the PDF shows the numbers of the source, neither rounded nor padded."""
     value = to_decimal(text)
     if value is None:
         return ND
     if value == 0:
         return "0"
-    return f"{float(value):.2E}"
+    digits = len(value.as_tuple().digits)
+    mantissa = value.scaleb(-value.adjusted())
+    return f"{mantissa:.{digits - 1}f}E{value.adjusted():+03d}"
 
 
 def _joined(*parts: str | None) -> str:

@@ -6,10 +6,13 @@ markers that the readers refuse, and the ZIP container is measured before openpy
 
 import csv
 import io
+import math
+import re
 import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Context, Decimal
 
 import openpyxl
 from django.conf import settings
@@ -152,6 +155,8 @@ def sheet_grid(workbook, title: str, name: str) -> Grid:
                     value = Formula(str(value))
                 elif getattr(cell, "data_type", None) == "e":
                     value = str(value)  # "#DIV/0!": reported as not a number
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    value = as_shown(value, getattr(cell, "number_format", None))
                 values.append(value)
             grid.rows.append(values)
     except Exception:  # a damaged sheet surfaces only while it is parsed (read-only mode is lazy)
@@ -160,6 +165,21 @@ def sheet_grid(workbook, title: str, name: str) -> Grid:
         grid.truncated = any(not is_blank(v) for v in grid.rows[MAX_ROWS])
         del grid.rows[MAX_ROWS:]
     return grid
+
+
+_SCIENTIFIC = re.compile(r"0(?:\.(0+))?E\+0+", re.IGNORECASE)
+
+
+def as_shown(number: int | float, number_format: str | None) -> int | float | Decimal:
+    """A number cell in scientific format keeps the digits it shows: "2.16E+03" typed into Excel is stored as 2160
+    with the format 0.00E+00, and those three significant digits are what the EPD printed. A cell holding more
+    digits than it shows keeps them all (nothing is rounded away)."""
+    match = _SCIENTIFIC.fullmatch((number_format or "").strip())
+    if not match or number == 0 or not math.isfinite(number):
+        return number
+    exact = Decimal(int(number)) if float(number).is_integer() else Decimal(repr(number))
+    shown = Context(prec=1 + len(match.group(1) or "")).create_decimal(exact)
+    return shown if shown == exact else number
 
 
 def find_sheet(titles: Iterable[str], prefixes: tuple[str, ...]) -> str | None:

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import catalogue, imports
 from ..errors import InvalidFile
+from ..imports import respelled_module
 from ..validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, is_module_not_declared, parse_value
 from .grid import (
     CODE_HEADERS,
@@ -59,15 +60,6 @@ _LABEL_HEADERS = ("indicator", "指标", "name", "名称", "parameter", "参数"
 _UNIT_HEADERS = ("unit", "单位")
 # Columns a mill may add for its own reading; their cells are not read.
 _NOTE_HEADERS = ("uuid", "note", "comment", "remark", "source", "category", "disclaimer", "备注", "说明", "注释", "类别")
-_MODULE_SPELLINGS = {"A1A2A3": "A1-A3", "A1+A2+A3": "A1-A3", "A1-3": "A1-A3", "A1TOA3": "A1-A3"}
-
-
-def module_code(header: object) -> str | None:
-    text = text_of(header).upper().replace("–", "-").replace("—", "-").replace(" ", "")
-    text = _MODULE_SPELLINGS.get(text, text)
-    return text if text in catalogue.modules() else None
-
-
 @dataclass
 class _Columns:
     code: int
@@ -94,7 +86,7 @@ def _read_header(grid: Grid, row: int, findings: list[Finding]) -> _Columns:
         elif isinstance(value, Formula):
             columns.ignored.add(column)
             findings.append(formula_finding(grid, row, column, value))
-        elif (module := module_code(value)) is None:
+        elif (module := catalogue.module_code(text_of(value))) is None:
             columns.ignored.add(column)
             findings.append(
                 Finding(
@@ -125,6 +117,8 @@ def _read_header(grid: Grid, row: int, findings: list[Finding]) -> _Columns:
         else:
             seen[module] = column
             columns.modules[column] = module
+            if text_of(value) != module:
+                findings.append(respelled_module(text_of(value), module, row=row, column=get_column_letter(column)))
     return columns
 
 

@@ -57,13 +57,18 @@ def checks_of(findings: list[Finding], severity: str | None = None) -> set[str]:
 # ---------------------------------------------------------------- numbers as EPD tables print them
 
 
-def magnitudes(min_exp: int = -6, max_exp: int = 5) -> st.SearchStrategy[Decimal]:
-    """Positive decimals of 1 to 7 significant digits across a wide range of magnitudes."""
+def magnitudes(min_exp: int = -6, max_exp: int = 5, min_digits: int = 1) -> st.SearchStrategy[Decimal]:
+    """Positive decimals of `min_digits` to 7 significant digits across a wide range of magnitudes."""
     return st.builds(
         lambda digits, exponent: Decimal(digits).scaleb(exponent),
-        st.integers(1, 9_999_999),
+        st.integers(10 ** (min_digits - 1), 9_999_999),
         st.integers(min_exp, max_exp),
     )
+
+
+# A part printed with one significant digit ("5E-6") may be anything from 4.5E-6 to 5.5E-6: a 1 % difference
+# is only visible in sums of parts printed to four digits or more.
+precise = magnitudes(min_digits=4)
 
 
 def round_significant(value: Decimal, digits: int) -> Decimal:
@@ -111,7 +116,7 @@ def test_any_split_of_gwp_total_within_rounding_passes_p4(fossil, biogenic, lulu
     assert check_gwp_sum(facts, Matrix(facts.cells)) == []
 
 
-@given(fossil=magnitudes(), biogenic=magnitudes(), luluc=magnitudes(), deviation=deviations)
+@given(fossil=precise, biogenic=precise, luluc=precise, deviation=deviations)
 def test_gwp_total_off_by_more_than_one_percent_fails_p4(fossil, biogenic, luluc, deviation):
     parts = fossil + biogenic + luluc
     total = reported(parts * (1 + deviation))
@@ -135,7 +140,7 @@ def test_product_stage_aggregate_within_rounding_passes_p19(parts, code, digits)
     assert check_aggregation(facts, Matrix(cells)) == []
 
 
-@given(parts=st.lists(magnitudes(), min_size=3, max_size=3), code=st.sampled_from(CODES), deviation=deviations)
+@given(parts=st.lists(precise, min_size=3, max_size=3), code=st.sampled_from(CODES), deviation=deviations)
 def test_product_stage_aggregate_off_by_more_than_one_percent_fails_p19(parts, code, deviation):
     cells = [ResultCell(code, module, value) for module, value in zip(("A1", "A2", "A3"), parts, strict=True)]
     cells.append(ResultCell(code, "A1-A3", reported(sum(parts, Decimal(0)) * (1 + deviation))))
@@ -164,8 +169,8 @@ def test_energy_totals_within_rounding_pass_p6(carrier, material, which, digits,
 
 
 @given(
-    carrier=magnitudes(-3, 6),
-    material=magnitudes(-3, 4),
+    carrier=magnitudes(-3, 6, min_digits=4),
+    material=magnitudes(-3, 4, min_digits=4),
     which=st.sampled_from([("PERT", "PERE", "PERM"), ("PENRT", "PENRE", "PENRM")]),
     deviation=deviations,
 )
@@ -184,7 +189,7 @@ def test_energy_totals_off_by_more_than_one_percent_fail_p6(carrier, material, w
 
 
 finite_decimals = st.decimals(allow_nan=False, allow_infinity=False).filter(
-    lambda d: d == 0 or Decimal("1e-18") <= abs(d) < Decimal("1e15")
+    lambda d: (d == 0 or Decimal("1e-18") <= abs(d) < Decimal("1e15")) and d.as_tuple().exponent >= -18
 )
 
 
@@ -201,14 +206,56 @@ def test_parse_value_reads_the_typographic_minus(value):
     assert parse_value("\u2212" + format(value.copy_abs(), "f")) == (value, None)
 
 
-@given(st.integers(0, 10**9), st.integers(1, 10**6))
-def test_parse_value_reads_a_decimal_comma(whole, fraction):
+def could_group_thousands(whole: str, fraction: str) -> bool:
+    return len(fraction) == 3 and len(whole) <= 3 and not whole.startswith("0")
+
+
+@given(st.integers(0, 10**9), st.from_regex(r"\A[0-9]{1,6}\Z"))
+def test_parse_value_reads_a_decimal_comma_that_cannot_group_thousands(whole, fraction):
+    if could_group_thousands(str(whole), fraction):
+        return
     assert parse_value(f"{whole},{fraction}") == (Decimal(f"{whole}.{fraction}"), None)
+
+
+@given(st.integers(1, 999), st.from_regex(r"\A[0-9]{3}\Z"), st.sampled_from(["", "-"]))
+def test_parse_value_refuses_a_comma_that_may_group_thousands_naming_both_readings(whole, fraction, sign):
+    text = f"{sign}{whole},{fraction}"
+    value, problem = parse_value(text)
+    assert value is None
+    assert f"“{text}”" in problem
+    assert f"{Decimal(f'{sign}{whole}{fraction}'):f}" in problem  # 25140, the English way
+    assert f"{Decimal(f'{sign}{whole}.{fraction}'):f}" in problem  # 25.140, the German or French way
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [("25,140", ["25140", "25.140"]), ("1.234,5", ["1234.5"]), ("1,234,567", ["1234567"]), ("1,234.5", ["1234.5"])],
+)
+def test_parse_value_refuses_ambiguous_separators(text, readings):
+    value, problem = parse_value(text)
+    assert value is None
+    assert all(reading in problem for reading in readings), problem
+
+
+def test_parse_value_keeps_the_digits_given():
+    assert str(parse_value("2.40")[0]) == "2.40"
+    assert str(parse_value("2.16E+03")[0]) == "2.16E+3"
+    assert str(parse_value("25 140")[0]) == "25140"  # a space groups digits in every language
+    assert str(parse_value("2,16E+03")[0]) == "2.16E+3"
+    assert parse_value("1.5E-19")[1] and parse_value("1.23E-17")[1]  # digits past the 18th decimal place cannot be stored
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-18 <= abs(f) < 1e15))
 def test_parse_value_keeps_the_digits_a_float_shows(number):
-    assert parse_value(number) == (Decimal(repr(number)), None)
+    value, problem = parse_value(number)
+    assert problem is None
+    shown = Decimal(repr(number))
+    if number.is_integer():
+        assert value == shown and value.as_tuple().exponent == 0  # 1500.0 is the integer 1500, not "1500.0"
+    elif len(shown.as_tuple().digits) <= 15 and shown.as_tuple().exponent >= -18:
+        assert value == shown and value.as_tuple() == shown.as_tuple()
+    else:  # the noise past a double's 15 significant digits (or the 18th decimal place) is not data
+        assert abs(value - shown) <= max(abs(shown) * Decimal("1e-14"), Decimal("1e-18"))
 
 
 @given(st.one_of(st.text(), st.floats(), st.integers(), st.booleans(), st.none(), st.decimals()))
