@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from declarations import workflow
 from declarations.models import Declaration
+from declarations.plausibility import PLAUSIBILITY_CHECKS
 from declarations.validation import Finding, errors, validate
 from declarations.workflow import Status
 
 from .models import CheckRun, StoredFinding
-from .plausibility import PLAUSIBILITY_CHECKS
 
 logger = logging.getLogger(__name__)
 

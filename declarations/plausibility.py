@@ -1,16 +1,17 @@
-"""The steel plausibility checks the automated run adds to the validator (reference/steel.md §6).
+"""The steel plausibility checks that run beside the validator (reference/steel.md §6), on a draft and
+in the automated checks after submission alike (see checks.py).
 
-P5, P7-P12, P14 and P15 are warnings: they do not block, but the verifier must acknowledge each.
-Thresholds come from declarations.thresholds. P23 (verifier independence) is enforced at
-assignment, see review.assign().
+P5, P7-P12 and P14-P17 are warnings: they do not block, but the verifier must acknowledge each.
+Thresholds come from thresholds.py. P16 and P17 compare with the producer's own published EPDs, which
+checks.py reads in one query and passes in; everything here is pure.
 """
 
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from declarations import thresholds
-from declarations.validation import WARNING, DeclarationFacts, Finding, Matrix, declared_mass_kg
+from . import thresholds
+from .validation import WARNING, DeclarationFacts, Finding, Matrix, declared_mass_kg
 
 A1A3 = "A1-A3"
 
