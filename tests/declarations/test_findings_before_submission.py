@@ -3,6 +3,7 @@ and which checks did not run (and why) instead of a claim that everything passed
 
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -24,9 +25,7 @@ def logged_in(user, language: str = "en") -> Client:
 
 def with_values(declaration: Declaration, owner, changes: dict[tuple[str, str], Decimal]) -> Declaration:
     """Save the declaration's results again with some cells changed."""
-    cells = [
-        ResultCell(r.indicator, r.module, changes.get((r.indicator, r.module), r.value)) for r in declaration.results.all()
-    ]
+    cells = [ResultCell(r.indicator, r.module, changes.get((r.indicator, r.module), r.value)) for r in declaration.results.all()]
     editing.replace_results(declaration, cells, declaration.declared_modules, actor=owner)
     declaration.refresh_from_db()
     return declaration
@@ -37,9 +36,7 @@ def with_mostly_non_fossil_gwp(declaration: Declaration, owner) -> Declaration:
     values = {(r.indicator, r.module): r.value for r in declaration.results.all()}
     total, biogenic = values[("GWP-total", "A1-A3")], values[("GWP-biogenic", "A1-A3")]
     fossil = (total * Decimal("0.85")).quantize(Decimal("0.1"))
-    return with_values(
-        declaration, owner, {("GWP-fossil", "A1-A3"): fossil, ("GWP-luluc", "A1-A3"): total - fossil - biogenic}
-    )
+    return with_values(declaration, owner, {("GWP-fossil", "A1-A3"): fossil, ("GWP-luluc", "A1-A3"): total - fossil - biogenic})
 
 
 def findings_of(user, declaration: Declaration, language: str = "en") -> dict:
@@ -56,8 +53,8 @@ def checks_by_id(body: dict) -> dict[str, dict]:
     return {c["id"]: c for c in body["checks"]}
 
 
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def text_of(page: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 # ---------------------------------------------------------------- the same checks as the automated run
@@ -81,8 +78,7 @@ def test_a_draft_shows_the_plausibility_warnings_the_automated_checks_store(make
         {"severity": f.severity, "check": f.rule, "message": f.message, "indicator": f.indicator, "module": f.module} for f in stored
     )
     assert comparable(chinese["findings"]) == comparable(
-        {"severity": f.severity, "check": f.rule, "message": f.message_zh, "indicator": f.indicator, "module": f.module}
-        for f in stored
+        {"severity": f.severity, "check": f.rule, "message": f.message_zh, "indicator": f.indicator, "module": f.module} for f in stored
     )
 
 
@@ -129,9 +125,7 @@ def test_the_summary_counts_what_ran_when_there_are_findings(make_declaration, m
 # ---------------------------------------------------------------- P16 and P17 against the mill's own published EPDs
 
 
-def test_p16_and_p17_compare_with_the_mills_own_published_uncoated_product_only(
-    make_declaration, published, mill_alice, mill_bob
-):
+def test_p16_and_p17_compare_with_the_mills_own_published_uncoated_product_only(make_declaration, published, mill_alice, mill_bob):
     draft = make_declaration(category="flat.coated.metallic", production_route="bf_bof", gwp_a1a3=2000)
     draft = with_values(draft, mill_alice, {("ADP-minerals&metals", "A1-A3"): Decimal("0.008")})
 
