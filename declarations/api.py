@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.db import models
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -134,6 +135,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
+    # The model's text columns take JSON strings only, as the schema says (not a number turned into its text).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
 
     class Meta:
         model = Declaration
