@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.db import models
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,10 +19,9 @@ from rest_framework.utils import json
 
 from accounts.models import Organization
 
-from . import catalogue, editing, imports, spreadsheet, workflow
+from . import catalogue, checks, editing, imports, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
-from .validation import validate
 
 ERROR_SCHEMA = inline_serializer(
     "Error",
@@ -76,6 +76,46 @@ class FindingSerializer(serializers.Serializer):
     column = serializers.CharField(required=False)
 
 
+class CheckOutcomeSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The row of the steel plausibility table, P1-P23")
+    name = serializers.CharField(help_text="A short name, in the request's language")
+    ran = serializers.BooleanField()
+    reason = serializers.CharField(required=False, help_text="Why it did not run here (only when `ran` is false)")
+
+
+class FindingsReportSerializer(serializers.Serializer):
+    findings = FindingSerializer(many=True, help_text="What submission and the automated checks after it will find")
+    checks = CheckOutcomeSerializer(many=True, help_text="Every check of the table, whether it ran, and why not")
+
+
+FINDINGS_EXAMPLE = OpenApiExample(
+    "A draft with a warning",
+    value={
+        "findings": [
+            {
+                "severity": "warning",
+                "check": "P5",
+                "message": "GWP-fossil is only 85 % of GWP-total in A1-A3; for steel it is normally above 90 %.",
+                "indicator": "GWP-fossil",
+                "module": "A1-A3",
+            }
+        ],
+        "checks": [
+            {"id": "P1", "name": "Declared unit", "ran": True},
+            {"id": "P5", "name": "GWP composition", "ran": True},
+            {
+                "id": "P16",
+                "name": "Product ordering (coated, cold-rolled, hot-rolled)",
+                "ran": False,
+                "reason": "no published EPD of yours (same route) to compare with yet",
+            },
+            {"id": "P23", "name": "Verifier independence", "ran": False, "reason": "checked when a verifier is assigned"},
+        ],
+    },
+    response_only=True,
+)
+
+
 class PlantSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. CN")
@@ -111,6 +151,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
+    # The model's text columns take JSON strings only, as the schema says (not a number turned into its text).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
 
     class Meta:
         model = Declaration
@@ -274,11 +320,19 @@ class DeclarationViewSet(
             }
         )
 
-    @extend_schema(summary="Check the declaration as submission would", responses=FindingSerializer(many=True))
+    @extend_schema(
+        summary="Check the declaration as submission would",
+        description="The same check run as the automated checks after submission: the EN 15804+A2 validation and every "
+        "steel plausibility check, with P16/P17 against your published EPDs of the same route. `checks` lists every row "
+        "of the plausibility table (P1-P23) and says which did not run here and why (P22 runs at import, P23 when a "
+        "verifier is assigned).",
+        responses=FindingsReportSerializer,
+        examples=[FINDINGS_EXAMPLE],
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def findings(self, request, pk=None):
-        declaration = self.get_object()
-        return Response([f.as_dict() for f in validate(declaration.facts(), for_submission=True)])
+        report = checks.check_declaration(self.get_object())
+        return Response({"findings": [f.as_dict() for f in report.findings], "checks": [c.as_dict() for c in report.checks]})
 
     @extend_schema(
         summary="Upload the LCA project report (PDF)",

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
@@ -222,3 +223,15 @@ CATEGORIES: tuple[Category, ...] = (
 )
 CATEGORY_BY_CODE = {c.code: c for c in CATEGORIES}
 CATEGORY_CHOICES = [(c.code, c.name) for c in CATEGORIES]
+
+
+def chinese_active() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def category_label(code: str) -> str:
+    """The category's name in the active language (the code itself when it is unknown)."""
+    category = CATEGORY_BY_CODE.get(code)
+    if category is None:
+        return code
+    return category.name_zh if chinese_active() else category.name

@@ -10,12 +10,12 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 
 from . import catalogue
+from .catalogue import chinese_active
 from .editing import EDITABLE_FIELDS
 from .models import PCR, Declaration, given_text
 from .validation import Finding
@@ -34,20 +34,9 @@ INDICATOR_GROUPS = {
 }
 
 
-def chinese_active() -> bool:
-    return (get_language() or "").startswith("zh")
-
-
 def category_choices() -> list[tuple[str, str]]:
     zh = chinese_active()
     return [("", "—")] + [(c.code, c.name_zh if zh else c.name) for c in catalogue.CATEGORIES]
-
-
-def category_label(code: str) -> str:
-    category = catalogue.CATEGORY_BY_CODE.get(code)
-    if category is None:
-        return code
-    return category.name_zh if chinese_active() else category.name
 
 
 def split_list(text: str) -> list[str]:

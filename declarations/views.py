@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import catalogue, editing, imports, workflow
+from . import catalogue, checks, editing, imports, workflow
+from .catalogue import category_label
 from .errors import DomainError, FileTooLarge
 from .forms import (
     DeclarationForm,
@@ -26,13 +27,12 @@ from .forms import (
     ResultsGrid,
     ScenarioForm,
     TransitionForm,
-    category_label,
     cell_anchor,
     column_anchor,
     plants_of,
 )
 from .models import Declaration, Result
-from .validation import ERROR, INFO, WARNING, Finding, validate
+from .validation import ERROR, INFO, WARNING, Finding
 from .workflow import Status
 
 STATUS_ORDER = list(Status.values)
@@ -331,7 +331,7 @@ def fix_url(declaration: Declaration, finding: Finding) -> str:
 @require_GET
 def declaration_page(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = _decorate(_visible(request, pk))
-    findings = validate(declaration.facts(), for_submission=True)
+    report = checks.check_declaration(declaration)
     editable = declaration.is_editable and request.user.is_producer
     modules = catalogue.modules()
     return render(
@@ -339,8 +339,11 @@ def declaration_page(request: HttpRequest, pk: int) -> HttpResponse:
         "declarations/detail.html",
         {
             "declaration": declaration,
-            "errors": [(f, fix_url(declaration, f)) for f in findings if f.severity == ERROR],
-            "warnings": [(f, fix_url(declaration, f)) for f in findings if f.severity != ERROR],
+            "errors": [(f, fix_url(declaration, f)) for f in report.errors],
+            "warnings": [(f, fix_url(declaration, f)) for f in report.warnings],
+            "checks_ran": report.ran,
+            "checks_not_run": report.not_run,
+            "checks_total": len(report.checks),
             "editable": editable,
             "read_only": not editable,
             "moves": workflow.allowed_moves(declaration, request.user),

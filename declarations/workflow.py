@@ -64,9 +64,9 @@ from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
 
-from . import models  # noqa: E402
+from . import checks, models  # noqa: E402
 from .errors import InvalidDeclaration, TransitionForbidden, TransitionNotAllowed  # noqa: E402
-from .validation import Finding, errors, validate  # noqa: E402
+from .validation import Finding, errors  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def submit(declaration: "models.Declaration", *, actor, comment: str = "") -> tu
     """Send a draft (or a declaration with changes requested) to verification.
 
     Refuses with every blocking finding at once; records a revision snapshot of what was sent.
-    Returns the declaration and the warnings the verifier will see.
+    Returns the declaration and the warnings the verifier will see (the same check run as the automated checks).
     """
     with transaction.atomic():
         locked = models.Declaration.objects.select_for_update().get(pk=declaration.pk)
@@ -152,7 +152,7 @@ def submit(declaration: "models.Declaration", *, actor, comment: str = "") -> tu
                 gettext("A declaration that is “%(from)s” cannot be submitted.") % {"from": Status(locked.status).label}
             )
         _check_actor(locked, Status.SUBMITTED, actor)
-        findings = validate(locked.facts(), for_submission=True)
+        findings = checks.check_declaration(locked).findings
         if errors(findings):
             raise InvalidDeclaration(findings, gettext("The declaration cannot be submitted yet: fix the errors listed."))
         number = locked.revision + 1

@@ -121,11 +121,14 @@ def complete_fields(**overrides) -> dict:
 def make_declaration(mill_alice):
     """A draft with complete, plausible data; `results=False` leaves the matrix empty."""
 
-    def make(owner=None, *, results=True, report=True, seed=1, sample_route=None, **overrides) -> Declaration:
-        """`sample_route` makes numbers typical of another route than the one declared."""
+    def make(owner=None, *, results=True, report=True, seed=1, sample_route=None, gwp_a1a3=None, **overrides) -> Declaration:
+        """`sample_route` makes numbers typical of another route than the one declared; `gwp_a1a3` fixes
+        GWP-total A1-A3 (kg CO2 eq. per tonne) and the indicators that follow it."""
         owner = owner or mill_alice
         fields = complete_fields(**overrides)
-        sample = plausible_results(sample_route or fields["production_route"], fields["category"], rng=random.Random(seed))
+        sample = plausible_results(
+            sample_route or fields["production_route"], fields["category"], rng=random.Random(seed), gwp_a1a3=gwp_a1a3
+        )
         if results and "recycled_content" not in overrides:
             fields["recycled_content"] = sample.recycled_content
         declaration = editing.create_declaration(
@@ -164,13 +167,14 @@ def accredited(operator_olga):
 
 @pytest.fixture
 def in_verification(make_declaration, mill_alice, verifier_vera, operator_olga, accredited):
-    """A declaration submitted by mill_alice, checked, and assigned to verifier_vera."""
+    """A declaration submitted by mill_alice (or `owner`), checked, and assigned to verifier_vera."""
     from declarations import workflow
     from verification import checks, review
 
-    def make(**overrides):
-        declaration = make_declaration(**overrides)
-        declaration, _ = workflow.submit(declaration, actor=mill_alice)
+    def make(owner=None, **overrides):
+        owner = owner or mill_alice
+        declaration = make_declaration(owner, **overrides)
+        declaration, _ = workflow.submit(declaration, actor=owner)
         checks.run_checks(declaration)
         declaration.refresh_from_db()
         assert declaration.status == "in_verification", declaration.status

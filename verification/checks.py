@@ -13,19 +13,15 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from declarations import checks as declaration_checks
 from declarations import workflow
 from declarations.models import Declaration
-from declarations.validation import Finding, errors, validate
+from declarations.validation import errors
 from declarations.workflow import Status
 
 from .models import CheckRun, StoredFinding
-from .plausibility import PLAUSIBILITY_CHECKS
 
 logger = logging.getLogger(__name__)
-
-
-def findings_for(declaration: Declaration) -> list[Finding]:
-    return validate(declaration.facts(), for_submission=True, checks=PLAUSIBILITY_CHECKS)
 
 
 def run_checks(declaration: Declaration) -> CheckRun | None:
@@ -41,10 +37,14 @@ def run_checks(declaration: Declaration) -> CheckRun | None:
         return run
     CheckRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1)
 
-    # Validation is pure and quick, but it runs outside the transaction anyway: nothing to lock yet.
-    findings = findings_for(declaration)
+    # The same check run as the draft page and the findings endpoint (declarations.checks), read once and
+    # worded in both languages. Outside the transaction: nothing to lock yet. English is set, not assumed:
+    # run eagerly (make run), the task inherits the language of the request that queued it.
+    inputs = declaration_checks.inputs_for(declaration)
+    with translation.override("en"):
+        findings = declaration_checks.check_all(inputs).findings
     with translation.override("zh-hans"):
-        messages_zh = [f.message for f in findings_for(declaration)]
+        messages_zh = [f.message for f in declaration_checks.check_all(inputs).findings]
     passed = not errors(findings)
 
     with transaction.atomic():

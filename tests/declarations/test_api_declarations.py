@@ -41,6 +41,17 @@ def test_create_names_the_bad_field(client_for, mill_alice):
     assert Declaration.objects.count() == 0
 
 
+def test_text_fields_refuse_numbers_instead_of_storing_their_text(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    response = client_for(mill_alice).patch(
+        f"/api/v1/declarations/{declaration.pk}/", {"data_quality": 1.192092896e-07, "lca_practitioner": 7}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert {f["field"] for f in response.json()["error"]["findings"]} == {"data_quality", "lca_practitioner"}
+    declaration.refresh_from_db()
+    assert declaration.data_quality == ""
+
+
 def test_other_mill_gets_404(client_for, make_declaration, mill_bob):
     declaration = make_declaration()
     client = client_for(mill_bob)

@@ -1,16 +1,20 @@
-"""The steel plausibility checks the automated run adds to the validator (reference/steel.md §6).
+"""The steel plausibility checks that run beside the validator (reference/steel.md §6), on a draft and
+in the automated checks after submission alike (see checks.py).
 
-P5, P7-P12, P14 and P15 are warnings: they do not block, but the verifier must acknowledge each.
-Thresholds come from declarations.thresholds. P23 (verifier independence) is enforced at
-assignment, see review.assign().
+P5, P7-P12 and P14-P17 are warnings: they do not block, but the verifier must acknowledge each.
+Thresholds come from thresholds.py. P16 and P17 compare with the producer's own published EPDs, which
+checks.py reads in one query and passes in; everything here is pure.
 """
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.utils.translation import gettext as _
 
-from declarations import thresholds
-from declarations.validation import WARNING, DeclarationFacts, Finding, Matrix, declared_mass_kg
+from . import catalogue, thresholds
+from .validation import WARNING, Check, DeclarationFacts, Finding, Matrix, ResultCell, declared_mass_kg
 
 A1A3 = "A1-A3"
 
@@ -295,6 +299,133 @@ def check_transport(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
                 )
             )
     return findings
+
+
+# P16: processing only adds burden: hot-rolled coil is cold-rolled, cold-rolled (or hot-rolled) strip is coated.
+PROCESSING_STEP = {"flat.hrc": 0, "flat.crc": 1, "flat.coated.metallic": 2, "flat.coated.organic": 2}
+# P17: zinc (Z, ZM, AZ, EG) dominates ADP-minerals&metals, so a metallic-coated product lies above the uncoated.
+METALLIC_COATED = frozenset({"flat.coated.metallic"})
+UNCOATED = frozenset({"flat.hrc", "flat.crc"})
+ADP_MM = "ADP-minerals&metals"
+
+
+@dataclass(frozen=True)
+class PublishedProduct:
+    """One of the producer's published EPDs (same route) as P16 and P17 see it: A1-A3 values per tonne."""
+
+    registration_number: str
+    product_name: str
+    category: str
+    gwp_per_t: Decimal | None
+    adp_mm_per_t: Decimal | None
+
+    @classmethod
+    def from_cells(
+        cls, *, registration_number: str, product_name: str, category: str, declared_unit: str, cells: Iterable[ResultCell]
+    ) -> "PublishedProduct":
+        matrix, mass = Matrix(cells), declared_mass_kg(declared_unit)
+
+        def per_tonne(code: str) -> Decimal | None:
+            value = matrix.product_stage(code)
+            return None if value is None or not mass else value * Decimal(1000) / mass
+
+        return cls(registration_number, product_name, category, per_tonne("GWP-total"), per_tonne(ADP_MM))
+
+    @property
+    def label(self) -> str:
+        return f"{catalogue.category_label(self.category)} {self.registration_number} “{self.product_name}”"
+
+
+def ordering_compares_with(category: str) -> frozenset[str]:
+    """P16: the categories a product of this category is ordered against (the other processing steps)."""
+    if category not in PROCESSING_STEP:
+        return frozenset()
+    return frozenset(c for c, step in PROCESSING_STEP.items() if step != PROCESSING_STEP[category])
+
+
+def coating_compares_with(category: str) -> frozenset[str]:
+    """P17: metallic-coated against uncoated flat steel, and the other way round."""
+    return UNCOATED if category in METALLIC_COATED else METALLIC_COATED if category in UNCOATED else frozenset()
+
+
+def compares_with(category: str) -> frozenset[str]:
+    """The categories of published EPDs that P16 or P17 compare a product of this category with."""
+    return ordering_compares_with(category) | coating_compares_with(category)
+
+
+def _product_stage_per_tonne(facts: DeclarationFacts, matrix: Matrix, code: str) -> Decimal | None:
+    value, factor = matrix.product_stage(code), _per_tonne_factor(facts)
+    return None if value is None or factor is None else value * factor
+
+
+def _comparison(
+    check: str, message: str, facts: DeclarationFacts, value: str, other: PublishedProduct, other_value: str, **where
+) -> Finding:
+    shown = {"category": catalogue.category_label(facts.category), "value": value, "other": other.label, "other_value": other_value}
+    return Finding(WARNING, check, message % shown, module=A1A3, **where)
+
+
+def check_product_ordering(facts: DeclarationFacts, matrix: Matrix, *, published: Sequence[PublishedProduct]) -> list[Finding]:
+    """P16: a more processed product (CRC over HRC, coated over uncoated) of the same producer and route
+    does not emit less in A1-A3 than the product it is made from."""
+    step, gwp = PROCESSING_STEP.get(facts.category), _product_stage_per_tonne(facts, matrix, "GWP-total")
+    if step is None or gwp is None:
+        return []
+    compared = [p for p in published if p.category in PROCESSING_STEP and p.gwp_per_t is not None]
+    less_processed = [p for p in compared if PROCESSING_STEP[p.category] < step]
+    more_processed = [p for p in compared if PROCESSING_STEP[p.category] > step]
+    findings = []
+    if less_processed:
+        other = max(less_processed, key=lambda p: p.gwp_per_t)
+        if gwp < other.gwp_per_t:
+            message = _(
+                "GWP-total in A1-A3 of this %(category)s is %(value)s kg CO2 eq. per tonne, less than the %(other_value)s of "
+                "your published %(other)s from the same route. Cold rolling and coating only add to the burden of the steel "
+                "they start from."
+            )
+            findings.append(_comparison("P16", message, facts, f"{gwp:.0f}", other, f"{other.gwp_per_t:.0f}", indicator="GWP-total"))
+    if more_processed:
+        other = min(more_processed, key=lambda p: p.gwp_per_t)
+        if gwp > other.gwp_per_t:
+            message = _(
+                "GWP-total in A1-A3 of this %(category)s is %(value)s kg CO2 eq. per tonne, more than the %(other_value)s of "
+                "your published %(other)s from the same route, which is processed further. Cold rolling and coating only add "
+                "to the burden of the steel they start from."
+            )
+            findings.append(_comparison("P16", message, facts, f"{gwp:.0f}", other, f"{other.gwp_per_t:.0f}", indicator="GWP-total"))
+    return findings
+
+
+def check_coating_adp(facts: DeclarationFacts, matrix: Matrix, *, published: Sequence[PublishedProduct]) -> list[Finding]:
+    """P17: a zinc or zinc-alloy coating raises ADP-minerals&metals above the producer's uncoated steel."""
+    adp = _product_stage_per_tonne(facts, matrix, ADP_MM)
+    compared = [p for p in published if p.category in coating_compares_with(facts.category) and p.adp_mm_per_t is not None]
+    if adp is None or not compared:
+        return []
+    if facts.category in METALLIC_COATED:
+        other = max(compared, key=lambda p: p.adp_mm_per_t)
+        if adp > other.adp_mm_per_t:
+            return []
+        message = _(
+            "ADP-minerals&metals in A1-A3 of this %(category)s is %(value)s kg Sb eq. per tonne, not above the %(other_value)s of "
+            "your published %(other)s from the same route. The zinc of a metallic coating normally raises it well above the "
+            "uncoated steel."
+        )
+    else:
+        other = min(compared, key=lambda p: p.adp_mm_per_t)
+        if other.adp_mm_per_t > adp:
+            return []
+        message = _(
+            "ADP-minerals&metals in A1-A3 of this %(category)s is %(value)s kg Sb eq. per tonne, not below the %(other_value)s of "
+            "your published %(other)s from the same route, which is metallic coated. The zinc of a metallic coating normally "
+            "raises it well above the uncoated steel."
+        )
+    return [_comparison("P17", message, facts, f"{adp:.3g}", other, f"{other.adp_mm_per_t:.3g}", indicator=ADP_MM)]
+
+
+def comparison_checks(published: Sequence[PublishedProduct]) -> list[Check]:
+    """P16 and P17 against the producer's published EPDs of the same route (checks.py reads them)."""
+    return [partial(check_product_ordering, published=published), partial(check_coating_adp, published=published)]
 
 
 PLAUSIBILITY_CHECKS = [
