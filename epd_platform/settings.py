@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: whatever went wrong further in, an error under /api/ is answered as JSON, DEBUG or not.
+    "declarations.errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -218,6 +220,19 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/api/.*$"
+# Headers a script in a browser may read: conditional requests, rate limits (docs/api.md), paging links.
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Retry-After",
+    "Link",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+    "Content-Disposition",
+    "Digest",
+]
 
 # Celery. Without REDIS_URL tasks run in-process (the embedded default, `make run` only).
 REDIS_URL = os.environ.get("REDIS_URL", "")

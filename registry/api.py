@@ -15,6 +15,7 @@ from declarations.errors import FileTooLarge
 
 from . import lifecycle
 from .models import RegistryEntry, RegistryStatus
+from .throttles import RateLimited
 from .verify import verify_upload
 
 # A three-page EPD PDF is about 1 MB (fonts subset); 30 MB leaves room for long ones and refuses junk.
@@ -67,7 +68,7 @@ class VerifyInputSerializer(serializers.Serializer):
         )
     ],
 )
-class VerifyView(views.APIView):
+class VerifyView(RateLimited):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []  # anyone, no CSRF dance for a multipart POST from a script
     parser_classes = [parsers.MultiPartParser]

@@ -5,7 +5,7 @@ import re
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, permissions, renderers, serializers, views
+from rest_framework import exceptions, permissions, renderers, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +13,7 @@ from declarations.api import ERROR_SCHEMA
 
 from . import signing, transparency
 from .models import LogEvent
+from .throttles import RateLimited
 
 NUMBER = re.compile(r"[0-9]{1,19}")
 LEAF_HASH = re.compile(r"[0-9a-fA-F]{64}")
@@ -97,7 +98,7 @@ def _number(request: Request, name: str, *, required: bool = False) -> int | Non
     return int(raw)
 
 
-class PublicView(views.APIView):
+class PublicView(RateLimited):
     permission_classes = [permissions.AllowAny]
 
     def handle_exception(self, exc):
