@@ -701,5 +701,5 @@ class ExportView(PublicView):
         response["Cache-Control"] = f"public, max-age={self.max_age}"
         conditional = get_conditional_response(request, etag=response["ETag"], last_modified=int(stat.st_mtime), response=response)
         if conditional is not response:
-            response.close()
+            handle.close()  # the file only: HttpResponse.close() would signal the end of the request
         return conditional
