@@ -16,10 +16,9 @@ def events(db):
     """23 status events in the log (and the PDFs' entries between them, which are not events of the feed)."""
     items = []
     for number in range(1, 24):
-        registration_number = f"EPD-STEEL-2026-{number:06d}"
-        items.append(dict(registration_number=registration_number, version=1, artefact=ArtefactName.PDF, sha256="a" * 64, event="published"))
-        event = "published" if number % 3 else "suspended"
-        items.append(dict(registration_number=registration_number, version=1, artefact=ArtefactName.JSON, sha256="b" * 64, event=event))
+        epd = {"registration_number": f"EPD-STEEL-2026-{number:06d}", "version": 1}
+        items.append({**epd, "artefact": ArtefactName.PDF, "sha256": "a" * 64, "event": "published"})
+        items.append({**epd, "artefact": ArtefactName.JSON, "sha256": "b" * 64, "event": "published" if number % 3 else "suspended"})
     transparency.append_many(items)
     return list(LogEntry.objects.filter(artefact=ArtefactName.JSON).order_by("-index").values_list("index", flat=True))
 
