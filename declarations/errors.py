@@ -126,6 +126,13 @@ def not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def server_error(request):
+    """Django's handler500 (DEBUG=False): under /api/ the API's error shape; the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "server_error", "message": _http_error_message(500)}}, status=500)
+    return defaults.server_error(request)
+
+
 # What a client reads in `code` for an error Django answered before (or instead of) DRF.
 HTTP_ERROR_CODES = {
     400: "bad_request",
