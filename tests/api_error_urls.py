@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework import permissions, views
 
-from epd_platform.urls import handler404, handler500, urlpatterns as project_urlpatterns
+from epd_platform.urls import handler404, handler500
+from epd_platform.urls import urlpatterns as project_urlpatterns
 
 __all__ = ["handler404", "handler500", "urlpatterns"]
 

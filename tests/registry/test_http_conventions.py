@@ -51,7 +51,7 @@ def test_real_answers_expose_caching_paging_and_rate_limit_headers(client, regis
     response = client.get(path, HTTP_ORIGIN=ORIGIN)
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
-    assert EXPOSED <= exposed(response)
+    assert exposed(response) >= EXPOSED
 
 
 def test_a_refused_answer_is_readable_by_a_script_too(client, registry, tight_limits):
@@ -59,7 +59,7 @@ def test_a_refused_answer_is_readable_by_a_script_too(client, registry, tight_li
         client.get("/api/v1/epds/", HTTP_ORIGIN=ORIGIN)
     refused = client.get("/api/v1/epds/", HTTP_ORIGIN=ORIGIN)
     assert refused.status_code == 429
-    assert refused["Access-Control-Allow-Origin"] == "*" and EXPOSED <= exposed(refused)
+    assert refused["Access-Control-Allow-Origin"] == "*" and exposed(refused) >= EXPOSED
 
 
 def rate_limit(response) -> tuple[int, int, int, str]:
