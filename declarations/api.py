@@ -6,14 +6,22 @@ from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, parsers, permissions, serializers, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Organization
 
-from . import catalogue, editing, imports, spreadsheet, workflow
+from . import api_examples, catalogue, editing, imports, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
 from .validation import validate
@@ -49,6 +57,7 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_serializer(examples=api_examples.FINDING_EXAMPLES)
 class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["error", "warning", "info"])
     check = serializers.CharField()
@@ -66,12 +75,14 @@ class PlantSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(examples=api_examples.PCR_EXAMPLES)
 class PCRSerializer(serializers.ModelSerializer):
     class Meta:
         model = PCR
         fields = ["code", "name", "programme", "version", "core_standard", "is_en15804"]
 
 
+@extend_schema_serializer(examples=api_examples.AUDIT_EXAMPLES)
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
 
@@ -80,6 +91,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "from_status", "to_status", "comment"]
 
 
+@extend_schema_serializer(examples=api_examples.DECLARATION_EXAMPLES)
 class DeclarationSerializer(serializers.ModelSerializer):
     plants = PlantSerializer(many=True, required=False)
     pcr = serializers.SlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
@@ -141,20 +153,24 @@ class ResultsInputSerializer(serializers.Serializer):
     declared_modules = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+@extend_schema_serializer(examples=api_examples.RESULTS_EXAMPLES)
 class ResultsSerializer(serializers.Serializer):
     declared_modules = serializers.ListField(child=serializers.CharField())
     results = serializers.DictField(child=serializers.DictField(child=serializers.CharField(allow_null=True)))
     warnings = FindingSerializer(many=True, required=False)
 
 
+@extend_schema_serializer(examples=api_examples.FILE_UPLOAD_EXAMPLES)
 class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+@extend_schema_serializer(examples=api_examples.TRANSITION_INPUT_EXAMPLES)
 class TransitionInputSerializer(serializers.Serializer):
     comment = TextField(required=False, allow_blank=True, default="", max_length=4000)
 
 
+@extend_schema_serializer(examples=api_examples.TRANSITION_RESULT_EXAMPLES)
 class TransitionResultSerializer(serializers.Serializer):
     status = serializers.CharField()
     warnings = FindingSerializer(many=True)
@@ -223,7 +239,7 @@ class DeclarationViewSet(
         description="Everything is validated first; with any error nothing is saved and every problem is listed.",
         request=ResultsInputSerializer,
         responses={200: ResultsSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
-        examples=[RESULTS_EXAMPLE],
+        examples=[RESULTS_EXAMPLE, *api_examples.RESULTS_EXAMPLES],
     )
     def put_results(self, request, pk=None):
         declaration = self.get_object()
@@ -270,7 +286,11 @@ class DeclarationViewSet(
         responses={200: DeclarationSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
         methods=["POST"],
     )
-    @extend_schema(summary="Download the LCA project report", responses={(200, "application/pdf"): OpenApiTypes.BINARY}, methods=["GET"])
+    @extend_schema(
+        summary="Download the LCA project report",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, examples=api_examples.REPORT_EXAMPLES)},
+        methods=["GET"],
+    )
     @action(detail=True, methods=["get", "post"], parser_classes=[parsers.MultiPartParser])
     def report(self, request, pk=None):
         declaration = self.get_object()
@@ -349,7 +369,10 @@ class PCRViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-@extend_schema(summary="EN 15804+A2 indicators and modules", responses=OpenApiResponse(OpenApiTypes.OBJECT))
+@extend_schema(
+    summary="EN 15804+A2 indicators and modules",
+    responses=OpenApiResponse(OpenApiTypes.OBJECT, examples=api_examples.CATALOGUE_EXAMPLES),
+)
 class CatalogueView(viewsets.ViewSet):
     permission_classes = [permissions.AllowAny]
 
@@ -388,6 +411,7 @@ TEMPLATE_TYPES = {
     description="Indicators as rows, modules as columns, units shown. Fill it in and import it.",
     parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(TEMPLATE_TYPES))],
     responses={(200, TEMPLATE_TYPES["xlsx"]): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.STR},
+    examples=api_examples.TEMPLATE_EXAMPLES,
 )
 class ResultsTemplateView(views.APIView):
     permission_classes = [permissions.AllowAny]
