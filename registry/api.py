@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from declarations.api import ERROR_SCHEMA, TextField
 from declarations.errors import FileTooLarge
 
-from . import lifecycle
+from . import api_examples, lifecycle
 from .models import RegistryEntry, RegistryStatus
 from .throttles import RateLimited
 from .verify import verify_upload
@@ -65,7 +65,8 @@ class VerifyInputSerializer(serializers.Serializer):
                 "key_id": "…",
                 "successor_version": None,
             },
-        )
+        ),
+        api_examples.VERIFY_REQUEST,
     ],
 )
 class VerifyView(RateLimited):
@@ -102,6 +103,7 @@ class IsOperator(permissions.BasePermission):
 
 @extend_schema(
     summary="Suspend, revoke or reinstate a published EPD (operators)",
+    examples=api_examples.STATUS_CHANGE,
     request=StatusChangeSerializer,
     responses={
         200: inline_serializer(

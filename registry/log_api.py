@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from declarations.api import ERROR_SCHEMA
 
-from . import signing, transparency
+from . import api_examples, signing, transparency
 from .models import LogEvent
 from .throttles import RateLimited
 
@@ -109,6 +109,7 @@ class PublicView(RateLimited):
 
 @extend_schema(
     summary="The platform's signing keys (JWKS)",
+    examples=api_examples.KEYS,
     description="Current and retired keys; old signatures stay verifiable with retired keys. "
     "Each key's x5c chains to the platform root certificate (also at keys/root.pem).",
     responses=JWKS_SCHEMA,
@@ -131,6 +132,7 @@ class PemRenderer(renderers.BaseRenderer):
 
 @extend_schema(
     summary="The platform root certificate (PEM)",
+    examples=api_examples.ROOT_PEM,
     description="Trust anchor for the PDF signatures (PAdES) and the x5c chains in the JWKS.",
     responses={(200, "application/x-pem-file"): OpenApiTypes.STR},
 )
@@ -143,6 +145,7 @@ class RootCertificateView(PublicView):
 
 @extend_schema(
     summary="Signed tree head of the transparency log",
+    examples=api_examples.TREE_HEAD,
     description="Verify `signature` with the JWKS over {tree_size, root_hash, timestamp}; keep it to ask for a consistency proof later.",
     responses=TreeHeadSerializer,
 )
@@ -153,6 +156,7 @@ class TreeHeadView(PublicView):
 
 @extend_schema(
     summary="Entries of the transparency log",
+    examples=api_examples.ENTRIES,
     description=f"Entries `start` to `end` inclusive (RFC 9162 get-entries), at most {transparency.PAGE_SIZE} per call; "
     "ask again from the next index for more.",
     parameters=[
@@ -170,6 +174,7 @@ class EntriesView(PublicView):
 
 @extend_schema(
     summary="Inclusion proof of one log entry",
+    examples=api_examples.INCLUSION,
     description="By `leaf_index`, or by `hash` (the entry's leaf hash). Check it with RFC 9162 §2.1.3.2 against the "
     "root hash of a signed tree head of the same `tree_size`.",
     parameters=[
@@ -202,6 +207,7 @@ class InclusionProofView(PublicView):
 
 @extend_schema(
     summary="Consistency proof between two tree sizes",
+    examples=api_examples.CONSISTENCY,
     description="Proves the log of size `second` extends the one of size `first` without changing it "
     "(RFC 9162 §2.1.4.2 with the root hashes of two signed tree heads).",
     parameters=[

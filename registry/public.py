@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from declarations import catalogue
 from declarations.api import ERROR_SCHEMA
 
-from . import queries, transparency
+from . import api_examples, queries, transparency
 from .models import (
     ARTEFACT_CONTENT_TYPES,
     Artefact,
@@ -176,6 +176,7 @@ SEARCH_PARAMETERS = [
 class SearchView(PublicView):
     @extend_schema(
         operation_id="epds_search",
+        examples=api_examples.SEARCH,
         summary="Search published EPDs",
         parameters=SEARCH_PARAMETERS,
         responses={
@@ -260,6 +261,7 @@ class DetailView(PublicView):
 
     @extend_schema(
         operation_id="epds_detail",
+        examples=api_examples.DETAIL,
         summary="One EPD: the signed document, its status now, artefacts and its place in its category",
         parameters=[VERSION_PARAMETER],
         responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
@@ -302,6 +304,7 @@ class DetailView(PublicView):
 class VersionsView(PublicView):
     @extend_schema(
         operation_id="epds_versions",
+        examples=api_examples.VERSIONS,
         summary="The version history of an EPD",
         responses={200: type(ENTRY_SCHEMA)(many=True), 404: ERROR_SCHEMA},
     )
@@ -315,6 +318,7 @@ class VersionsView(PublicView):
 class DocumentView(PublicView):
     @extend_schema(
         operation_id="epds_document",
+        examples=api_examples.DOCUMENTS,
         summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
         parameters=[VERSION_PARAMETER],
         responses={
@@ -379,6 +383,7 @@ def percentile(sorted_values: list[float], p: int) -> float:
 
 @extend_schema(
     summary="Steel product categories with counts and GWP A1-A3 percentiles (kg CO2 eq. per tonne)",
+    examples=api_examples.CATEGORIES,
     responses=inline_serializer(
         "CategoryStatistics",
         {
@@ -407,6 +412,7 @@ class ManufacturerPage(pagination.CursorPagination):
 
 @extend_schema(
     summary="Manufacturers with published EPDs",
+    examples=api_examples.MANUFACTURERS,
     parameters=[text_parameter("q", queries.MAX_TEXT, "text in the name")],
     responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA},
 )
