@@ -359,6 +359,11 @@ def _uploaded_file(request, limit: int | None = -1):
     return upload
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("code", {"type": "string", "maxLength": 60, "pattern": "^[-a-zA-Z0-9_]+$"}, OpenApiParameter.PATH)]
+    )
+)
 class PCRViewSet(viewsets.ReadOnlyModelViewSet):
     """The PCR catalogue (public)."""
 

@@ -11,6 +11,7 @@ from drf_spectacular import openapi
 from rest_framework import permissions
 
 ERROR_REF = "#/components/schemas/Error"
+MAX_ID = 2**63 - 1
 # What the API answers for each error status, as an example in the schema (the messages DRF and we write).
 ERROR_EXAMPLES = {
     "400": {
@@ -46,6 +47,8 @@ class AutoSchema(openapi.AutoSchema):
             return None
         from declarations.api import ERROR_SCHEMA  # late: DRF loads this class while the views are being imported
 
+        for parameter in operation.get("parameters", []):
+            self._bound(parameter)
         responses = operation["responses"]
         for code in self._error_codes(operation):
             if code not in responses:
@@ -62,6 +65,15 @@ class AutoSchema(openapi.AutoSchema):
                     response["headers"]["Retry-After"] = RETRY_AFTER
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    @staticmethod
+    def _bound(parameter: dict) -> None:
+        """Router ids (BigAutoField) and page numbers say their range, so generated data stays within it."""
+        schema = parameter.get("schema", {})
+        if schema.get("type") != "integer" or "minimum" in schema or "maximum" in schema:
+            return
+        if parameter["in"] == "path" or (parameter["in"] == "query" and parameter["name"] == "page"):
+            schema.update(minimum=1, maximum=MAX_ID)
 
     def _error_codes(self, operation: dict) -> list[str]:
         parameters = operation.get("parameters", [])

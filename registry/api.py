@@ -15,6 +15,7 @@ from declarations.errors import FileTooLarge
 
 from . import api_examples, lifecycle
 from .models import RegistryEntry, RegistryStatus
+from .public import REGISTRATION_NUMBER_PARAMETER
 from .throttles import RateLimited
 from .verify import verify_upload
 
@@ -103,6 +104,7 @@ class IsOperator(permissions.BasePermission):
 
 @extend_schema(
     summary="Suspend, revoke or reinstate a published EPD (operators)",
+    parameters=[REGISTRATION_NUMBER_PARAMETER],
     examples=api_examples.STATUS_CHANGE,
     request=StatusChangeSerializer,
     responses={

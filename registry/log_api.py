@@ -181,7 +181,7 @@ class EntriesView(PublicView):
         _number_parameter("leaf_index", "index of the entry (or give hash)"),
         OpenApiParameter(
             "hash",
-            {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+            {"type": "string", "minLength": 64, "maxLength": 64, "pattern": "^[0-9a-fA-F]{64}$"},
             OpenApiParameter.QUERY,
             description="leaf hash of the entry (or give leaf_index)",
         ),

@@ -153,13 +153,17 @@ SEARCH_PARAMETERS = [
         {"type": "string", "enum": list(dict.fromkeys([c.code for c in catalogue.CATEGORIES] + queries.CATEGORY_GROUPS))},
         description="a category code (see /api/v1/categories/) or a group such as long",
     ),
-    OpenApiParameter("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, description="plant country, ISO 3166 alpha-2"),
+    OpenApiParameter(
+        "country",
+        {"type": "string", "minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"},
+        description="plant country, ISO 3166 alpha-2",
+    ),
     OpenApiParameter("production_route", str, enum=queries.ROUTES),
     OpenApiParameter("manufacturer", {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, description="manufacturer id"),
     text_parameter("pcr", 60, "PCR code, e.g. en17662"),
     OpenApiParameter(
         "status",
-        {"type": "string", "pattern": f"^(any|{STATUS_LIST}(,{STATUS_LIST})*)$"},
+        {"type": "string", "minLength": 3, "maxLength": 80, "pattern": f"^(any|{STATUS_LIST}(,{STATUS_LIST})*)$"},
         description="valid (default), any, or a comma-separated list of statuses",
     ),
     OpenApiParameter("valid_on", OpenApiTypes.DATE),
@@ -251,6 +255,12 @@ def find_entry(number: str, version_param: str | None) -> RegistryEntry:
     return entry
 
 
+REGISTRATION_NUMBER_PARAMETER = OpenApiParameter(
+    "registration_number",
+    {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[^/]+$"},
+    OpenApiParameter.PATH,
+    description="e.g. EPD-STEEL-2026-000123",
+)
 VERSION_PARAMETER = OpenApiParameter(
     "version", {"type": "integer", "minimum": 1, "maximum": 999999}, description="a version number; default the latest"
 )
@@ -263,7 +273,7 @@ class DetailView(PublicView):
         operation_id="epds_detail",
         examples=api_examples.DETAIL,
         summary="One EPD: the signed document, its status now, artefacts and its place in its category",
-        parameters=[VERSION_PARAMETER],
+        parameters=[REGISTRATION_NUMBER_PARAMETER, VERSION_PARAMETER],
         responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
     )
     def get(self, request: Request, registration_number: str) -> HttpResponse:
@@ -305,6 +315,7 @@ class VersionsView(PublicView):
     @extend_schema(
         operation_id="epds_versions",
         examples=api_examples.VERSIONS,
+        parameters=[REGISTRATION_NUMBER_PARAMETER],
         summary="The version history of an EPD",
         responses={200: type(ENTRY_SCHEMA)(many=True), 404: ERROR_SCHEMA},
     )
@@ -320,7 +331,11 @@ class DocumentView(PublicView):
         operation_id="epds_document",
         examples=api_examples.DOCUMENTS,
         summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
-        parameters=[VERSION_PARAMETER],
+        parameters=[
+            REGISTRATION_NUMBER_PARAMETER,
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=ArtefactName.values, description="which artefact"),
+            VERSION_PARAMETER,
+        ],
         responses={
             **{
                 (200, content_type): OpenApiTypes.OBJECT if content_type == "application/json" else OpenApiTypes.BINARY
