@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.db import models
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -107,6 +108,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
+    # Text fields take JSON strings only, as the schema says: DRF's CharField took 1e-07 and stored "1e-07".
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
 
     class Meta:
         model = Declaration

@@ -132,3 +132,13 @@ def test_json_results_given_twice_are_reported_at_the_second_place():
     )
     assert [(f.check, f.field, f.indicator, f.module) for f in parsed.findings] == [("value", "results[2]", "GWP-total", "A1-A3")]
     assert [(c.indicator, c.module, str(c.value)) for c in parsed.cells] == [("GWP-total", "A1-A3", "2100"), ("PENRT", "A1-A3", "21000")]
+
+
+@pytest.mark.parametrize("value", [1.192092896e-07, 3, True, ["words"]])
+def test_text_fields_refuse_what_is_not_a_json_string(client_for, make_declaration, mill_alice, value):
+    declaration = make_declaration()
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"data_quality": value}, format="json")
+    assert response.status_code == 400
+    assert [f["field"] for f in response.json()["error"]["findings"]] == ["data_quality"]
+    declaration.refresh_from_db()
+    assert declaration.data_quality != str(value)
