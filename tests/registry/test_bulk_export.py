@@ -35,6 +35,8 @@ def test_before_the_first_export_the_404_says_how_to_make_one(client, db):
     assert response.status_code == 404
     message = response.json()["error"]["message"]
     assert "manage.py export_registry" in message and "registry.tasks.export_registry" in message
+    chinese = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["error"]["message"]
+    assert "尚无导出文件" in chinese and "manage.py export_registry" in chinese
 
 
 def test_a_download_during_an_export_is_always_one_whole_export(client, registry):
