@@ -71,9 +71,16 @@ class FindingSerializer(serializers.Serializer):
 
 
 class PlantSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = TextField(max_length=200)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. CN")
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    city = TextField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict) -> dict:
+        # A PATCH makes DRF skip missing fields of nested serializers too; plants are replaced whole, so name them all.
+        missing = {name: [_("This field is required.")] for name in ("name", "country") if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 @extend_schema_serializer(examples=api_examples.PCR_EXAMPLES)

@@ -142,3 +142,18 @@ def test_text_fields_refuse_what_is_not_a_json_string(client_for, make_declarati
     assert [f["field"] for f in response.json()["error"]["findings"]] == ["data_quality"]
     declaration.refresh_from_db()
     assert declaration.data_quality != str(value)
+
+
+@pytest.mark.parametrize(
+    ("plant", "field"),
+    [
+        ({"country": "CN"}, "plants[0].name"),
+        ({"name": "Plant 2"}, "plants[0].country"),
+        ({"name": "Plant 2", "country": "CN", "city": 7}, "plants[0].city"),
+    ],
+)
+def test_a_patch_gives_each_plant_whole(client_for, make_declaration, mill_alice, plant, field):
+    declaration = make_declaration()
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"plants": [plant]}, format="json")
+    assert response.status_code == 400, response.content
+    assert [f["field"] for f in response.json()["error"]["findings"]] == [field]
