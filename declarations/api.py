@@ -58,6 +58,16 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class DecimalTextField(serializers.DecimalField):
+    """A decimal given as a JSON string ("96.5"), as the schema says: a JSON number may already have lost the
+    precision the mill gave (PRODUCT.md: values keep their precision), and DRF's field took both."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_serializer(examples=api_examples.FINDING_EXAMPLES)
 class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["error", "warning", "info"])
@@ -115,11 +125,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
-    # Text fields take JSON strings only, as the schema says: DRF's CharField took 1e-07 and stored "1e-07".
+    # Text and decimals are JSON strings, as the schema says: DRF's CharField took 1e-07 and stored "1e-07".
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: TextField,
         models.TextField: TextField,
+        models.DecimalField: DecimalTextField,
     }
 
     class Meta:

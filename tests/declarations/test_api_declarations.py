@@ -134,14 +134,25 @@ def test_json_results_given_twice_are_reported_at_the_second_place():
     assert [(c.indicator, c.module, str(c.value)) for c in parsed.cells] == [("GWP-total", "A1-A3", "2100"), ("PENRT", "A1-A3", "21000")]
 
 
-@pytest.mark.parametrize("value", [1.192092896e-07, 3, True, ["words"]])
-def test_text_fields_refuse_what_is_not_a_json_string(client_for, make_declaration, mill_alice, value):
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("data_quality", 1.192092896e-07), ("data_quality", 3), ("data_quality", True), ("data_quality", ["words"]),
+     ("recycled_content", 96.5), ("biogenic_carbon_packaging", 0.12)],
+)  # fmt: skip
+def test_text_and_decimal_fields_refuse_what_is_not_a_json_string(client_for, make_declaration, mill_alice, field, value):
     declaration = make_declaration()
-    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"data_quality": value}, format="json")
+    before = getattr(declaration, field)
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {field: value}, format="json")
     assert response.status_code == 400
-    assert [f["field"] for f in response.json()["error"]["findings"]] == ["data_quality"]
+    assert [f["field"] for f in response.json()["error"]["findings"]] == [field]
     declaration.refresh_from_db()
-    assert declaration.data_quality != str(value)
+    assert getattr(declaration, field) == before
+
+
+def test_decimals_as_strings_keep_their_digits(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"recycled_content": "96.50"}, format="json")
+    assert response.status_code == 200 and response.json()["recycled_content"] == "96.50"
 
 
 @pytest.mark.parametrize(

@@ -332,6 +332,8 @@ def test_query_counts_do_not_grow_with_the_registry(client, db):
         ("/api/v1/categories/", {}),
         ("/api/v1/manufacturers/", {}),
         ("/api/v1/changes/", {}),
+        ("/api/v1/changes/", {"before": "5", "page_size": "2"}),
+        ("/api/v1/changes.atom", {"page_size": "2"}),
     ]
     small = [count_queries(client, path, **params) for path, params in paths]
     call_command("generate_registry", count=1000, seed=2, stdout=open("/dev/null", "w"))  # noqa: SIM115
