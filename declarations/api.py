@@ -58,6 +58,24 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as the schema says (DRF's field also took "yes", "on", 1 and "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer, as the schema says (DRF's field also took "2025" and 2025.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class DecimalTextField(serializers.DecimalField):
     """A decimal given as a JSON string ("96.5"), as the schema says: a JSON number may already have lost the
     precision the mill gave (PRODUCT.md: values keep their precision), and DRF's field took both."""
@@ -120,17 +138,23 @@ class DeclarationSerializer(serializers.ModelSerializer):
     registration_number = serializers.CharField(
         source="epd.registration_number", read_only=True, allow_null=True, help_text="given at first publication"
     )
-    standards = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=30)
-    grades = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
+    standards = serializers.ListField(child=TextField(max_length=60), required=False, max_length=30)
+    grades = serializers.ListField(child=TextField(max_length=60), required=False, max_length=50)
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
-    # Text and decimals are JSON strings, as the schema says: DRF's CharField took 1e-07 and stored "1e-07".
+    # Each field takes the JSON type its schema says and nothing DRF would coerce: DRF's CharField took 1e-07 and
+    # stored "1e-07", its BooleanField took "yes".
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: TextField,
         models.TextField: TextField,
         models.DecimalField: DecimalTextField,
+        models.BooleanField: StrictBooleanField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
     }
 
     class Meta:
