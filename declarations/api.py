@@ -76,6 +76,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A reference by name or null; DRF took an empty text as null, which the schema does not allow."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
 class DecimalTextField(serializers.DecimalField):
     """A decimal given as a JSON string ("96.5"), as the schema says: a JSON number may already have lost the
     precision the mill gave (PRODUCT.md: values keep their precision), and DRF's field took both."""
@@ -130,8 +139,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 @extend_schema_serializer(examples=api_examples.DECLARATION_EXAMPLES)
 class DeclarationSerializer(serializers.ModelSerializer):
     plants = PlantSerializer(many=True, required=False)
-    pcr = serializers.SlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
-    lca_practitioner_organization = serializers.SlugRelatedField(
+    pcr = StrictSlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
+    lca_practitioner_organization = StrictSlugRelatedField(
         slug_field="name", queryset=Organization.objects.all(), required=False, allow_null=True
     )
     organization = serializers.CharField(source="epd.organization.name", read_only=True)

@@ -138,7 +138,8 @@ def test_json_results_given_twice_are_reported_at_the_second_place():
     ("field", "value"),
     [("data_quality", 1.192092896e-07), ("data_quality", 3), ("data_quality", True), ("data_quality", ["words"]),
      ("recycled_content", 96.5), ("biogenic_carbon_packaging", 0.12), ("renewable_electricity_claim", "yes"),
-     ("renewable_electricity_claim", 1), ("reference_year", "2025"), ("reference_year", 2025.0), ("standards", [10080])],
+     ("renewable_electricity_claim", 1), ("reference_year", "2025"), ("reference_year", 2025.0), ("standards", [10080]),
+     ("lca_practitioner_organization", ""), ("pcr", "")],
 )  # fmt: skip
 def test_fields_refuse_what_is_not_their_json_type(client_for, make_declaration, mill_alice, field, value):
     declaration = make_declaration()
