@@ -10,7 +10,15 @@ from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, parsers, permissions, serializers, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -19,7 +27,7 @@ from rest_framework.utils import json
 
 from accounts.models import Organization
 
-from . import catalogue, checks, editing, imports, spreadsheet, workflow
+from . import api_examples, catalogue, checks, editing, imports, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
 
@@ -65,6 +73,44 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as the schema says (DRF's field also took "yes", "on", 1 and "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer, as the schema says (DRF's field also took "2025" and 2025.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A reference by name or null; DRF took an empty text as null, which the schema does not allow."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
+class DecimalTextField(serializers.DecimalField):
+    """A decimal given as a JSON string ("96.5"), as the schema says: a JSON number may already have lost the
+    precision the mill gave (PRODUCT.md: values keep their precision), and DRF's field took both."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_serializer(examples=api_examples.FINDING_EXAMPLES)
 class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["error", "warning", "info"])
     check = serializers.CharField()
@@ -117,17 +163,26 @@ FINDINGS_EXAMPLE = OpenApiExample(
 
 
 class PlantSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = TextField(max_length=200)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. CN")
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    city = TextField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict) -> dict:
+        # A PATCH makes DRF skip missing fields of nested serializers too; plants are replaced whole, so name them all.
+        missing = {name: [_("This field is required.")] for name in ("name", "country") if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
+@extend_schema_serializer(examples=api_examples.PCR_EXAMPLES)
 class PCRSerializer(serializers.ModelSerializer):
     class Meta:
         model = PCR
         fields = ["code", "name", "programme", "version", "core_standard", "is_en15804"]
 
 
+@extend_schema_serializer(examples=api_examples.AUDIT_EXAMPLES)
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
 
@@ -136,26 +191,34 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "from_status", "to_status", "comment"]
 
 
+@extend_schema_serializer(examples=api_examples.DECLARATION_EXAMPLES)
 class DeclarationSerializer(serializers.ModelSerializer):
     plants = PlantSerializer(many=True, required=False)
-    pcr = serializers.SlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
-    lca_practitioner_organization = serializers.SlugRelatedField(
+    pcr = StrictSlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
+    lca_practitioner_organization = StrictSlugRelatedField(
         slug_field="name", queryset=Organization.objects.all(), required=False, allow_null=True
     )
     organization = serializers.CharField(source="epd.organization.name", read_only=True)
     registration_number = serializers.CharField(
         source="epd.registration_number", read_only=True, allow_null=True, help_text="given at first publication"
     )
-    standards = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=30)
-    grades = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
+    standards = serializers.ListField(child=TextField(max_length=60), required=False, max_length=30)
+    grades = serializers.ListField(child=TextField(max_length=60), required=False, max_length=50)
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
-    # The model's text columns take JSON strings only, as the schema says (not a number turned into its text).
+    # Each field takes the JSON type its schema says and nothing DRF would coerce: DRF's CharField took 1e-07 and
+    # stored "1e-07", its BooleanField took "yes".
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: TextField,
         models.TextField: TextField,
+        models.DecimalField: DecimalTextField,
+        models.BooleanField: StrictBooleanField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
     }
 
     class Meta:
@@ -203,20 +266,24 @@ class ResultsInputSerializer(serializers.Serializer):
     declared_modules = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+@extend_schema_serializer(examples=api_examples.RESULTS_EXAMPLES)
 class ResultsSerializer(serializers.Serializer):
     declared_modules = serializers.ListField(child=serializers.CharField())
     results = serializers.DictField(child=serializers.DictField(child=serializers.CharField(allow_null=True)))
     warnings = FindingSerializer(many=True, required=False)
 
 
+@extend_schema_serializer(examples=api_examples.FILE_UPLOAD_EXAMPLES)
 class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+@extend_schema_serializer(examples=api_examples.TRANSITION_INPUT_EXAMPLES)
 class TransitionInputSerializer(serializers.Serializer):
     comment = TextField(required=False, allow_blank=True, default="", max_length=4000)
 
 
+@extend_schema_serializer(examples=api_examples.TRANSITION_RESULT_EXAMPLES)
 class TransitionResultSerializer(serializers.Serializer):
     status = serializers.CharField()
     warnings = FindingSerializer(many=True)
@@ -285,7 +352,7 @@ class DeclarationViewSet(
         description="Everything is validated first; with any error nothing is saved and every problem is listed.",
         request=ResultsInputSerializer,
         responses={200: ResultsSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
-        examples=[RESULTS_EXAMPLE],
+        examples=[RESULTS_EXAMPLE, *api_examples.RESULTS_EXAMPLES],
     )
     def put_results(self, request, pk=None):
         declaration = self.get_object()
@@ -340,7 +407,11 @@ class DeclarationViewSet(
         responses={200: DeclarationSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
         methods=["POST"],
     )
-    @extend_schema(summary="Download the LCA project report", responses={(200, "application/pdf"): OpenApiTypes.BINARY}, methods=["GET"])
+    @extend_schema(
+        summary="Download the LCA project report",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, examples=api_examples.REPORT_EXAMPLES)},
+        methods=["GET"],
+    )
     @action(detail=True, methods=["get", "post"], parser_classes=[parsers.MultiPartParser])
     def report(self, request, pk=None):
         declaration = self.get_object()
@@ -409,6 +480,11 @@ def _uploaded_file(request, limit: int | None = -1):
     return upload
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("code", {"type": "string", "maxLength": 60, "pattern": "^[-a-zA-Z0-9_]+$"}, OpenApiParameter.PATH)]
+    )
+)
 class PCRViewSet(viewsets.ReadOnlyModelViewSet):
     """The PCR catalogue (public)."""
 
@@ -419,7 +495,10 @@ class PCRViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-@extend_schema(summary="EN 15804+A2 indicators and modules", responses=OpenApiResponse(OpenApiTypes.OBJECT))
+@extend_schema(
+    summary="EN 15804+A2 indicators and modules",
+    responses=OpenApiResponse(OpenApiTypes.OBJECT, examples=api_examples.CATALOGUE_EXAMPLES),
+)
 class CatalogueView(viewsets.ViewSet):
     permission_classes = [permissions.AllowAny]
 
@@ -458,6 +537,7 @@ TEMPLATE_TYPES = {
     description="Indicators as rows, modules as columns, units shown. Fill it in and import it.",
     parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(TEMPLATE_TYPES))],
     responses={(200, TEMPLATE_TYPES["xlsx"]): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.STR},
+    examples=api_examples.TEMPLATE_EXAMPLES,
 )
 class ResultsTemplateView(views.APIView):
     permission_classes = [permissions.AllowAny]

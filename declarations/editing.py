@@ -54,7 +54,7 @@ def _lock_editable(declaration: Declaration) -> Declaration:
         raise NotEditable(
             _(
                 "This declaration is “%(status)s”; only a draft (or one with changes requested) can be changed. "
-            "Start a new version to change a published EPD."
+                "Start a new version to change a published EPD."
             )
             % {"status": locked.get_status_display()}
         )

@@ -6,6 +6,7 @@ Every error response of the API looks like
 so a client (or a mill's LCA engineer) reads one shape whatever went wrong.
 """
 
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -123,3 +124,62 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's handler500 (DEBUG=False): under /api/ the API's error shape; the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "server_error", "message": _http_error_message(500)}}, status=500)
+    return defaults.server_error(request)
+
+
+# What a client reads in `code` for an error Django answered before (or instead of) DRF.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    500: "server_error",
+}
+
+
+def _http_error_message(status_code: int) -> str:
+    messages = {
+        400: _("The request is malformed."),
+        403: _("You do not have permission to perform this action."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The request body is too large."),
+        500: _("The server failed to answer this request; the error is logged. Try again later."),
+    }
+    return messages.get(status_code, _("The request failed."))
+
+
+class ApiErrorMiddleware:
+    """Under /api/, an error answer that is not JSON (Django's 404 and 500 pages, its DEBUG pages, an empty
+    405) becomes the API's error shape, in every mode. DRF's own errors are JSON already and pass through;
+    the status and headers (Allow, CORS, Vary) stay as they were.
+
+    Django's handler404/handler500 run only with DEBUG=False; with DEBUG=True it answers with its technical
+    HTML pages, which a client of the API cannot read. The traceback is still logged (django.request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not isinstance(response, Response)  # DRF's: rendered as the client asked (JSON, or HTML for a browser)
+            and not getattr(response, "streaming", False)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code = HTTP_ERROR_CODES.get(response.status_code, "error")
+            body = {"error": {"code": code, "message": _http_error_message(response.status_code)}}
+            response.content = json.dumps(body, ensure_ascii=False).encode()
+            response["Content-Type"] = "application/json"
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response

@@ -7,8 +7,10 @@ from registry.urls import api_urlpatterns as registry_api
 from registry.views import healthz
 from verification.urls import api_urlpatterns as verification_api
 
-# Unknown paths under /api/ answer in the API's JSON error shape.
+# Unknown paths and failures under /api/ answer in the API's JSON error shape (with DEBUG=True too:
+# declarations.errors.ApiErrorMiddleware).
 handler404 = "declarations.errors.not_found"
+handler500 = "declarations.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -13,8 +13,10 @@ from rest_framework.response import Response
 from declarations.api import ERROR_SCHEMA, TextField
 from declarations.errors import FileTooLarge
 
-from . import lifecycle
+from . import api_examples, lifecycle
 from .models import RegistryEntry, RegistryStatus
+from .public import REGISTRATION_NUMBER_PARAMETER
+from .throttles import RateLimited
 from .verify import verify_upload
 
 # A three-page EPD PDF is about 1 MB (fonts subset); 30 MB leaves room for long ones and refuses junk.
@@ -64,10 +66,11 @@ class VerifyInputSerializer(serializers.Serializer):
                 "key_id": "…",
                 "successor_version": None,
             },
-        )
+        ),
+        api_examples.VERIFY_REQUEST,
     ],
 )
-class VerifyView(views.APIView):
+class VerifyView(RateLimited):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []  # anyone, no CSRF dance for a multipart POST from a script
     parser_classes = [parsers.MultiPartParser]
@@ -101,6 +104,8 @@ class IsOperator(permissions.BasePermission):
 
 @extend_schema(
     summary="Suspend, revoke or reinstate a published EPD (operators)",
+    parameters=[REGISTRATION_NUMBER_PARAMETER],
+    examples=api_examples.STATUS_CHANGE,
     request=StatusChangeSerializer,
     responses={
         200: inline_serializer(

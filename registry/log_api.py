@@ -5,14 +5,15 @@ import re
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, permissions, renderers, serializers, views
+from rest_framework import exceptions, permissions, renderers, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from declarations.api import ERROR_SCHEMA
 
-from . import signing, transparency
+from . import api_examples, signing, transparency
 from .models import LogEvent
+from .throttles import RateLimited
 
 NUMBER = re.compile(r"[0-9]{1,19}")
 LEAF_HASH = re.compile(r"[0-9a-fA-F]{64}")
@@ -97,7 +98,7 @@ def _number(request: Request, name: str, *, required: bool = False) -> int | Non
     return int(raw)
 
 
-class PublicView(views.APIView):
+class PublicView(RateLimited):
     permission_classes = [permissions.AllowAny]
 
     def handle_exception(self, exc):
@@ -108,6 +109,7 @@ class PublicView(views.APIView):
 
 @extend_schema(
     summary="The platform's signing keys (JWKS)",
+    examples=api_examples.KEYS,
     description="Current and retired keys; old signatures stay verifiable with retired keys. "
     "Each key's x5c chains to the platform root certificate (also at keys/root.pem).",
     responses=JWKS_SCHEMA,
@@ -130,6 +132,7 @@ class PemRenderer(renderers.BaseRenderer):
 
 @extend_schema(
     summary="The platform root certificate (PEM)",
+    examples=api_examples.ROOT_PEM,
     description="Trust anchor for the PDF signatures (PAdES) and the x5c chains in the JWKS.",
     responses={(200, "application/x-pem-file"): OpenApiTypes.STR},
 )
@@ -142,6 +145,7 @@ class RootCertificateView(PublicView):
 
 @extend_schema(
     summary="Signed tree head of the transparency log",
+    examples=api_examples.TREE_HEAD,
     description="Verify `signature` with the JWKS over {tree_size, root_hash, timestamp}; keep it to ask for a consistency proof later.",
     responses=TreeHeadSerializer,
 )
@@ -152,6 +156,7 @@ class TreeHeadView(PublicView):
 
 @extend_schema(
     summary="Entries of the transparency log",
+    examples=api_examples.ENTRIES,
     description=f"Entries `start` to `end` inclusive (RFC 9162 get-entries), at most {transparency.PAGE_SIZE} per call; "
     "ask again from the next index for more.",
     parameters=[
@@ -169,13 +174,14 @@ class EntriesView(PublicView):
 
 @extend_schema(
     summary="Inclusion proof of one log entry",
+    examples=api_examples.INCLUSION,
     description="By `leaf_index`, or by `hash` (the entry's leaf hash). Check it with RFC 9162 §2.1.3.2 against the "
     "root hash of a signed tree head of the same `tree_size`.",
     parameters=[
         _number_parameter("leaf_index", "index of the entry (or give hash)"),
         OpenApiParameter(
             "hash",
-            {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+            {"type": "string", "minLength": 64, "maxLength": 64, "pattern": "^[0-9a-fA-F]{64}$"},
             OpenApiParameter.QUERY,
             description="leaf hash of the entry (or give leaf_index)",
         ),
@@ -201,6 +207,7 @@ class InclusionProofView(PublicView):
 
 @extend_schema(
     summary="Consistency proof between two tree sizes",
+    examples=api_examples.CONSISTENCY,
     description="Proves the log of size `second` extends the one of size `first` without changing it "
     "(RFC 9162 §2.1.4.2 with the root hashes of two signed tree heads).",
     parameters=[

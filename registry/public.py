@@ -7,6 +7,8 @@ number of SQL queries whatever the data size (tests count them).
 
 import functools
 import json
+import os
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,49 +17,41 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import pagination, permissions, serializers, throttling, views
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from declarations import catalogue
 from declarations.api import ERROR_SCHEMA
 
-from . import queries, transparency
-from .models import ARTEFACT_CONTENT_TYPES, Artefact, ArtefactName, LogEntry, LogState, Publication, RegistryEntry, RegistryStatus
+from . import api_examples, queries, transparency
+from .models import (
+    ARTEFACT_CONTENT_TYPES,
+    Artefact,
+    ArtefactName,
+    LogEntry,
+    LogEvent,
+    LogState,
+    Publication,
+    RegistryEntry,
+    RegistryStatus,
+)
+from .throttles import RateLimited
 
 SEARCH_MAX_AGE, DETAIL_MAX_AGE, IMMUTABLE_MAX_AGE = 60, 300, 31_536_000
 PERCENTILES = (10, 25, 50, 75, 90)
 EXPORT_PATH = "exports/epds.jsonl.gz"
 
 
-class SettingsRate:
-    """Rates from settings.REGISTRY_THROTTLE_RATES, read per request (so they can change without a restart of tests)."""
-
-    def get_rate(self):
-        return settings.REGISTRY_THROTTLE_RATES[self.scope]
-
-
-class AnonThrottle(SettingsRate, throttling.AnonRateThrottle):
-    scope = "registry_anon"
-
-
-class TokenThrottle(SettingsRate, throttling.UserRateThrottle):
-    """Higher limits for clients with an API token (or a session); anonymous clients get AnonThrottle only."""
-
-    scope = "registry_token"
-
-    def get_cache_key(self, request, view):
-        return super().get_cache_key(request, view) if request.user and request.user.is_authenticated else None
-
-
-class PublicView(views.APIView):
+class PublicView(RateLimited):
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [AnonThrottle, TokenThrottle]
     max_age = SEARCH_MAX_AGE
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -155,16 +149,21 @@ SEARCH_PARAMETERS = [
     text_parameter("q", queries.MAX_TEXT, "text in product, manufacturer or registration number"),
     OpenApiParameter(
         "category",
-        {"type": "string", "enum": [c.code for c in catalogue.CATEGORIES] + queries.CATEGORY_GROUPS},
+        # A one-level code ("prestressing") is its own group: listed once, as OpenAPI wants enums unique.
+        {"type": "string", "enum": list(dict.fromkeys([c.code for c in catalogue.CATEGORIES] + queries.CATEGORY_GROUPS))},
         description="a category code (see /api/v1/categories/) or a group such as long",
     ),
-    OpenApiParameter("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, description="plant country, ISO 3166 alpha-2"),
+    OpenApiParameter(
+        "country",
+        {"type": "string", "minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"},
+        description="plant country, ISO 3166 alpha-2",
+    ),
     OpenApiParameter("production_route", str, enum=queries.ROUTES),
     OpenApiParameter("manufacturer", {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, description="manufacturer id"),
     text_parameter("pcr", 60, "PCR code, e.g. en17662"),
     OpenApiParameter(
         "status",
-        {"type": "string", "pattern": f"^(any|{STATUS_LIST}(,{STATUS_LIST})*)$"},
+        {"type": "string", "minLength": 3, "maxLength": 80, "pattern": f"^(any|{STATUS_LIST}(,{STATUS_LIST})*)$"},
         description="valid (default), any, or a comma-separated list of statuses",
     ),
     OpenApiParameter("valid_on", OpenApiTypes.DATE),
@@ -181,6 +180,7 @@ SEARCH_PARAMETERS = [
 class SearchView(PublicView):
     @extend_schema(
         operation_id="epds_search",
+        examples=api_examples.SEARCH,
         summary="Search published EPDs",
         parameters=SEARCH_PARAMETERS,
         responses={
@@ -255,6 +255,12 @@ def find_entry(number: str, version_param: str | None) -> RegistryEntry:
     return entry
 
 
+REGISTRATION_NUMBER_PARAMETER = OpenApiParameter(
+    "registration_number",
+    {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[^/]+$"},
+    OpenApiParameter.PATH,
+    description="e.g. EPD-STEEL-2026-000123",
+)
 VERSION_PARAMETER = OpenApiParameter(
     "version", {"type": "integer", "minimum": 1, "maximum": 999999}, description="a version number; default the latest"
 )
@@ -265,8 +271,9 @@ class DetailView(PublicView):
 
     @extend_schema(
         operation_id="epds_detail",
+        examples=api_examples.DETAIL,
         summary="One EPD: the signed document, its status now, artefacts and its place in its category",
-        parameters=[VERSION_PARAMETER],
+        parameters=[REGISTRATION_NUMBER_PARAMETER, VERSION_PARAMETER],
         responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
     )
     def get(self, request: Request, registration_number: str) -> HttpResponse:
@@ -307,6 +314,8 @@ class DetailView(PublicView):
 class VersionsView(PublicView):
     @extend_schema(
         operation_id="epds_versions",
+        examples=api_examples.VERSIONS,
+        parameters=[REGISTRATION_NUMBER_PARAMETER],
         summary="The version history of an EPD",
         responses={200: type(ENTRY_SCHEMA)(many=True), 404: ERROR_SCHEMA},
     )
@@ -320,8 +329,13 @@ class VersionsView(PublicView):
 class DocumentView(PublicView):
     @extend_schema(
         operation_id="epds_document",
+        examples=api_examples.DOCUMENTS,
         summary="Download a published artefact (PDF, JSON, JWS, openEPD, ILCD)",
-        parameters=[VERSION_PARAMETER],
+        parameters=[
+            REGISTRATION_NUMBER_PARAMETER,
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=ArtefactName.values, description="which artefact"),
+            VERSION_PARAMETER,
+        ],
         responses={
             **{
                 (200, content_type): OpenApiTypes.OBJECT if content_type == "application/json" else OpenApiTypes.BINARY
@@ -384,6 +398,7 @@ def percentile(sorted_values: list[float], p: int) -> float:
 
 @extend_schema(
     summary="Steel product categories with counts and GWP A1-A3 percentiles (kg CO2 eq. per tonne)",
+    examples=api_examples.CATEGORIES,
     responses=inline_serializer(
         "CategoryStatistics",
         {
@@ -412,6 +427,7 @@ class ManufacturerPage(pagination.CursorPagination):
 
 @extend_schema(
     summary="Manufacturers with published EPDs",
+    examples=api_examples.MANUFACTURERS,
     parameters=[text_parameter("q", queries.MAX_TEXT, "text in the name")],
     responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA},
 )
@@ -450,27 +466,52 @@ class ManufacturersView(PublicView):
 
 
 CHANGES_PAGE = 100
+CHANGES_FILTERS = ("since", "after", "page_size")
 
 
-def changes(params) -> tuple[list[LogEntry], int | None]:
-    """Status events (publication, new version, supersession, suspension, revocation, expiry, reinstatement)
-    from the log, oldest first, after index `after` or since time `since`; and the next `after`."""
+def _log_index(reader: queries._Reader, name: str) -> int | None:
+    raw = reader.text(name, 20)
+    if not raw:
+        return None
+    if not (raw.isdigit() and int(raw) <= 2**62):
+        reader.problem(name, _("%(name)s must be a log index (a whole number).") % {"name": name})
+        return None
+    return int(raw)
+
+
+def changes(params) -> tuple[list[LogEntry], dict[str, dict[str, str]]]:
+    """One page of status events (publication, new version, supersession, suspension, revocation, expiry,
+    reinstatement) from the log, newest first: those at or after time `since` and after log index `after`,
+    older than log index `before`, at most `page_size`. With it, the query of the pages around it (RFC 5005
+    paged feed): `first`, `next` (older events) when there are more, and `previous` (newer events) unless this
+    is the first page. Every event is on exactly one page of a walk from `first` along `next`, as the log only
+    grows at the new end."""
     reader = queries._Reader(params)
-    after = reader.text("after", 20)
     since = reader.moment("since")
-    if after and not (after.isdigit() and int(after) <= 2**62):
-        reader.problem("after", _("after must be a log index (a whole number)."))
+    after = _log_index(reader, "after")
+    before = _log_index(reader, "before")
+    size_text = reader.text("page_size", 3)
+    if size_text and not (size_text.isdigit() and 1 <= int(size_text) <= CHANGES_PAGE):
+        reader.problem("page_size", _("page_size must be a whole number from 1 to %(max)d.") % {"max": CHANGES_PAGE})
     if reader.findings:
         raise queries.BadQuery(_("Some parameters are wrong."), reader.findings)
+    size = int(size_text) if size_text else CHANGES_PAGE
     events = LogEntry.objects.filter(artefact=ArtefactName.JSON)
-    if after:
-        events = events.filter(index__gt=int(after))
+    if after is not None:
+        events = events.filter(index__gt=after)
     if since:
         events = events.filter(logged_at__gte=since)
-    page = list(events.order_by("index")[: CHANGES_PAGE + 1])
-    more = len(page) > CHANGES_PAGE
-    page = page[:CHANGES_PAGE]
-    return page, page[-1].index if more else None
+    window = events.filter(index__lt=before) if before is not None else events
+    page = list(window.order_by("-index")[: size + 1])
+    filters = {name: params[name] for name in CHANGES_FILTERS if params.get(name)}
+    links = {"first": filters}
+    if len(page) > size:
+        page = page[:size]
+        links["next"] = {**filters, "before": str(page[-1].index)}
+    if before is not None:
+        newer = list(events.filter(index__gte=before).order_by("index").values_list("index", flat=True)[: size + 1])
+        links["previous"] = {**filters, "before": str(newer[size])} if len(newer) > size else filters
+    return page, links
 
 
 def change_item(event: LogEntry) -> dict:
@@ -485,45 +526,140 @@ def change_item(event: LogEntry) -> dict:
     }
 
 
+def page_links(path: str, links: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {rel: site(path + (f"?{urlencode(query)}" if query else "")) for rel, query in links.items()}
+
+
+def link_header(urls: dict[str, str]) -> str:
+    """RFC 8288 Link header of the paging links, for clients that page by headers (and CORS exposes it)."""
+    return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in urls.items())
+
+
 CHANGE_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="events at or after this time"),
     OpenApiParameter(
-        "after", {"type": "integer", "minimum": 0, "maximum": 2**62}, description="events after this log index (`next_after`)"
+        "after",
+        {"type": "integer", "minimum": 0, "maximum": 2**62},
+        description="events after this log index: give the newest `log_index` you have seen to get only what is new",
     ),
+    OpenApiParameter(
+        "before",
+        {"type": "integer", "minimum": 0, "maximum": 2**62},
+        description="events before this log index; the `next` link sets it, you rarely need to",
+    ),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": CHANGES_PAGE}, description=f"default {CHANGES_PAGE}"),
 ]
+CHANGE_EXAMPLE = {
+    "log_index": 41,
+    "at": "2026-11-02T08:15:00Z",
+    "event": "new_version",
+    "registration_number": "EPD-STEEL-2026-000123",
+    "version": 2,
+    "links": entry_links("EPD-STEEL-2026-000123", 2),
+}
 
 
-@extend_schema(
-    summary="Feed of publications, new versions and status changes",
-    parameters=CHANGE_PARAMETERS,
-    responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA},
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="changes_list",
+        summary="Feed of publications, new versions and status changes, newest first",
+        description="Pages newest first; follow `next` (older events) to the end to see each event once. To poll, keep "
+        "the newest `log_index` you have seen and ask `?after=` it next time. The same pages are in the `Link` header, "
+        "and as Atom at changes.atom.",
+        parameters=CHANGE_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                "ChangePage",
+                {
+                    "next": serializers.URLField(allow_null=True, help_text="older events"),
+                    "previous": serializers.URLField(allow_null=True, help_text="newer events; null on the first page"),
+                    "results": inline_serializer(
+                        "Change",
+                        {
+                            "log_index": serializers.IntegerField(min_value=0),
+                            "at": serializers.DateTimeField(),
+                            "event": serializers.ChoiceField(choices=["new_version", *LogEvent.values]),
+                            "registration_number": serializers.CharField(),
+                            "version": serializers.IntegerField(min_value=1),
+                            "links": serializers.DictField(child=serializers.URLField()),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            400: ERROR_SCHEMA,
+        },
+        examples=[
+            OpenApiExample(
+                "A page",
+                value={"next": site("/api/v1/changes/?before=41"), "previous": None, "results": [CHANGE_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    )
 )
 class ChangesView(PublicView):
     def get(self, request: Request) -> Response:
-        page, next_after = changes(request.query_params)
-        return Response(
-            {
-                "next_after": next_after,
-                "next": site(f"/api/v1/changes/?after={next_after}") if next_after is not None else None,
-                "results": [change_item(event) for event in page],
-            }
-        )
+        page, links = changes(request.query_params)
+        urls = page_links("/api/v1/changes/", links)
+        response = Response({"next": urls.get("next"), "previous": urls.get("previous"), "results": [change_item(event) for event in page]})
+        response["Link"] = link_header(urls)
+        return response
 
 
-@extend_schema(
-    summary="The change feed as Atom",
-    parameters=CHANGE_PARAMETERS,
-    responses={(200, "application/atom+xml"): OpenApiTypes.STR, 400: ERROR_SCHEMA},
+class PagedAtomFeed(Atom1Feed):
+    """Django's Atom feed with RFC 5005 paging links (first, next, previous) at feed level."""
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        for rel, url in self.feed["paging"].items():
+            handler.addQuickElement("link", "", {"rel": rel, "href": url, "type": self.content_type.split(";")[0]})
+
+
+ATOM_EXAMPLE = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en"><title>Steel EPD registry: changes</title>\
+<link href="https://epd.example.org/" rel="alternate"/><link href="https://epd.example.org/api/v1/changes.atom" rel="self"/>\
+<id>https://epd.example.org/api/v1/changes.atom</id><updated>2026-11-02T08:15:00+00:00</updated>\
+<author><name>Steel EPD Platform</name><uri>https://epd.example.org</uri></author>\
+<link rel="first" href="https://epd.example.org/api/v1/changes.atom" type="application/atom+xml"/>\
+<link rel="next" href="https://epd.example.org/api/v1/changes.atom?before=41" type="application/atom+xml"/>\
+<entry><title>EPD-STEEL-2026-000123 v2: new_version</title>\
+<link href="https://epd.example.org/epds/EPD-STEEL-2026-000123/?version=2" rel="alternate"/>\
+<published>2026-11-02T08:15:00+00:00</published><updated>2026-11-02T08:15:00+00:00</updated>\
+<id>https://epd.example.org/api/v1/log/entries?start=41&amp;end=41</id>\
+<summary type="html">EPD-STEEL-2026-000123 version 2: new_version (2026-11-02 08:15 UTC)</summary></entry></feed>
+"""
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="changes_atom",
+        summary="The change feed as Atom (RFC 4287), newest first, paged (RFC 5005)",
+        description="The same events and pages as changes/: `first`, `next` and `previous` links at feed level.",
+        parameters=CHANGE_PARAMETERS,
+        responses={
+            (200, "application/atom+xml"): OpenApiResponse(
+                OpenApiTypes.STR, examples=[OpenApiExample("A page", value=ATOM_EXAMPLE, media_type="application/atom+xml")]
+            ),
+            400: ERROR_SCHEMA,
+        },
+    )
 )
 class ChangesAtomView(PublicView):
     def get(self, request: Request):
-        page, _next = changes(request.query_params)
-        feed = Atom1Feed(
+        page, links = changes(request.query_params)
+        path = "/api/v1/changes.atom"
+        operator = settings.PROGRAMME_OPERATOR
+        feed = PagedAtomFeed(
             title="Steel EPD registry: changes",
             link=site("/"),
             description="Publications, new versions and status changes of steel EPDs",
-            feed_url=site("/api/v1/changes.atom"),
+            feed_url=site(path + (f"?{urlencode(request.query_params)}" if request.query_params else "")),
+            feed_guid=site(path),  # one feed, whichever page: its id does not change with the query
+            author_name=operator["name"],
+            author_link=operator["website"],
             language="en",
+            paging=page_links(path, links),
         )
         for event in page:
             item = change_item(event)
@@ -535,20 +671,56 @@ class ChangesAtomView(PublicView):
                 updateddate=event.logged_at,
                 pubdate=event.logged_at,
             )
-        response = HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
-        response["Cache-Control"] = f"public, max-age={SEARCH_MAX_AGE}"
+        response = HttpResponse(feed.writeString("utf-8"), content_type=feed.content_type)
+        response["Link"] = link_header(feed.feed["paging"])
         return response
 
 
-@extend_schema(
-    summary="Nightly bulk export: JSON Lines (gzip) of every valid EPD, latest version",
-    responses={(200, "application/gzip"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
+EXPORT_MISSING = gettext_lazy(
+    "There is no export yet. The beat task registry.tasks.export_registry writes it every night at 01:00 UTC; "
+    "to make one now, run `python manage.py export_registry` on the server."
+)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="exports_epds",
+        summary="Nightly bulk export: JSON Lines (gzip) of every valid EPD, latest version",
+        description="Replaced whole, never in place: a download is always one complete export. `ETag` and "
+        "`Last-Modified` change with each export; send `If-None-Match` (or `If-Modified-Since`) to get a 304 when "
+        "you have it already.",
+        responses={
+            (200, "application/gzip"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                examples=[
+                    OpenApiExample(
+                        "One line per EPD (shown uncompressed)",
+                        value='{"registration_number": "EPD-STEEL-2026-000123", "version": 2, "…": "…", "document": {"…": "…"}}\n',
+                        media_type="application/gzip",
+                    )
+                ],
+            ),
+            304: OpenApiResponse(description="Not modified: your copy (If-None-Match / If-Modified-Since) is current"),
+            404: ERROR_SCHEMA,
+        },
+    )
 )
 class ExportView(PublicView):
+    max_age = DETAIL_MAX_AGE
+
     def get(self, request: Request):
-        if not default_storage.exists(EXPORT_PATH):
-            raise Http404(_("No export yet: it is written nightly (manage.py export_registry)."))
-        response = FileResponse(default_storage.open(EXPORT_PATH, "rb"), content_type="application/gzip")
+        try:
+            handle = default_storage.open(EXPORT_PATH, "rb")
+        except FileNotFoundError:
+            raise exceptions.NotFound(EXPORT_MISSING) from None
+        # The open file is one export whatever replaces the path meanwhile; its inode, time and size name it.
+        stat = os.fstat(handle.fileno())
+        response = FileResponse(handle, content_type="application/gzip")
         response["Content-Disposition"] = 'attachment; filename="epds.jsonl.gz"'
-        response["Cache-Control"] = f"public, max-age={DETAIL_MAX_AGE}"
-        return response
+        response["ETag"] = f'"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        response["Last-Modified"] = http_date(stat.st_mtime)
+        response["Cache-Control"] = f"public, max-age={self.max_age}"
+        conditional = get_conditional_response(request, etag=response["ETag"], last_modified=int(stat.st_mtime), response=response)
+        if conditional is not response:
+            handle.close()  # the file only: HttpResponse.close() would signal the end of the request
+        return conditional

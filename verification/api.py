@@ -1,7 +1,7 @@
 """Review API: the verifier's queue and decisions, the conversation, operators' assignments and accreditations."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,10 +11,11 @@ from declarations.api import ERROR_SCHEMA, AuditEntrySerializer, TextField
 from declarations.models import Declaration, Revision
 from declarations.workflow import allowed_moves
 
-from . import review
+from . import api_examples, review
 from .models import Accreditation, Assignment, Comment, StoredFinding, VerificationStatement, accreditation_period_error
 
 
+@extend_schema_serializer(examples=api_examples.STORED_FINDING_EXAMPLES)
 class StoredFindingSerializer(serializers.ModelSerializer):
     check = serializers.CharField(source="rule")
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
@@ -36,6 +37,7 @@ class StoredFindingSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=api_examples.COMMENT_EXAMPLES)
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     author_role = serializers.CharField(source="author.role", read_only=True)
@@ -53,6 +55,7 @@ class StatementSerializer(serializers.ModelSerializer):
         fields = ["verifier_name", "body_name", "accreditation_number", "accredited_by", "kind", "statement", "follow_up", "verified_on"]
 
 
+@extend_schema_serializer(examples=api_examples.REVIEW_LIST_EXAMPLES)
 class ReviewListSerializer(serializers.ModelSerializer):
     organization = serializers.CharField(source="epd.organization.name")
     verifier = serializers.SerializerMethodField()
@@ -77,6 +80,7 @@ class ReviewListSerializer(serializers.ModelSerializer):
         return current[0].verifier.username if current else None
 
 
+@extend_schema_serializer(examples=api_examples.REVIEW_EXAMPLES)
 class ReviewSerializer(ReviewListSerializer):
     document = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
@@ -105,6 +109,7 @@ class ReviewSerializer(ReviewListSerializer):
         return allowed_moves(obj, self.context["request"].user)
 
 
+@extend_schema_serializer(examples=api_examples.COMMENT_INPUT_EXAMPLES)
 class CommentInputSerializer(serializers.Serializer):
     text = TextField(max_length=8000)
     field = TextField(required=False, allow_blank=True, default="", max_length=60)
@@ -113,6 +118,7 @@ class CommentInputSerializer(serializers.Serializer):
     parent = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+@extend_schema_serializer(examples=api_examples.DECISION_INPUT_EXAMPLES)
 class DecisionInputSerializer(serializers.Serializer):
     """Requesting changes and rejecting need a comment: what to change, or why."""
 
@@ -132,21 +138,25 @@ class ChecklistItemsField(serializers.DictField):
     child = serializers.BooleanField()
 
 
+@extend_schema_serializer(examples=api_examples.APPROVE_INPUT_EXAMPLES)
 class ApproveInputSerializer(serializers.Serializer):
     statement = TextField(max_length=8000, default=review.DEFAULT_STATEMENT)
     kind = serializers.ChoiceField(choices=VerificationStatement.Kind.choices, default=VerificationStatement.Kind.EXTERNAL)
     follow_up = serializers.BooleanField(default=False)
 
 
+@extend_schema_serializer(examples=api_examples.ACKNOWLEDGE_INPUT_EXAMPLES)
 class AcknowledgeInputSerializer(serializers.Serializer):
     finding = serializers.IntegerField()
     comment = TextField(max_length=4000)
 
 
+@extend_schema_serializer(examples=api_examples.CHECKLIST_INPUT_EXAMPLES)
 class ChecklistInputSerializer(serializers.Serializer):
     items = ChecklistItemsField()
 
 
+@extend_schema_serializer(examples=api_examples.REVISION_EXAMPLES)
 class RevisionSerializer(serializers.ModelSerializer):
     findings = serializers.SerializerMethodField()
 
@@ -213,7 +223,11 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         revisions = self.get_object().revisions.select_related("check_run").prefetch_related("check_run__findings")
         return Response(RevisionSerializer(revisions, many=True).data)
 
-    @extend_schema(summary="What changed since the previous revision (indicator × module values and fields)", responses=DIFF_SCHEMA)
+    @extend_schema(
+        summary="What changed since the previous revision (indicator × module values and fields)",
+        responses=DIFF_SCHEMA,
+        examples=api_examples.DIFF_EXAMPLES,
+    )
     @action(detail=True, methods=["get"])
     def diff(self, request, pk=None):
         revisions = list(self.get_object().revisions.order_by("-number")[:2])
@@ -304,6 +318,7 @@ class IsOperator(permissions.BasePermission):
         return bool(getattr(request.user, "is_operator", False))
 
 
+@extend_schema_serializer(examples=api_examples.ASSIGNMENT_EXAMPLES)
 class AssignmentSerializer(serializers.ModelSerializer):
     declaration = serializers.PrimaryKeyRelatedField(queryset=Declaration.objects.all())
     verifier = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(organization__kind="verification_body"))
@@ -333,6 +348,7 @@ class AssignmentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets
         return Response(AssignmentSerializer(assignment).data, status=201)
 
 
+@extend_schema_serializer(examples=api_examples.ACCREDITATION_EXAMPLES)
 class AccreditationSerializer(serializers.ModelSerializer):
     verifier = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(organization__kind="verification_body"))
     body = serializers.SlugRelatedField(slug_field="name", read_only=True)

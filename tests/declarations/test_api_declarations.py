@@ -143,3 +143,41 @@ def test_json_results_given_twice_are_reported_at_the_second_place():
     )
     assert [(f.check, f.field, f.indicator, f.module) for f in parsed.findings] == [("value", "results[2]", "GWP-total", "A1-A3")]
     assert [(c.indicator, c.module, str(c.value)) for c in parsed.cells] == [("GWP-total", "A1-A3", "2100"), ("PENRT", "A1-A3", "21000")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("data_quality", 1.192092896e-07), ("data_quality", 3), ("data_quality", True), ("data_quality", ["words"]),
+     ("recycled_content", 96.5), ("biogenic_carbon_packaging", 0.12), ("renewable_electricity_claim", "yes"),
+     ("renewable_electricity_claim", 1), ("reference_year", "2025"), ("reference_year", 2025.0), ("standards", [10080]),
+     ("lca_practitioner_organization", ""), ("pcr", "")],
+)  # fmt: skip
+def test_fields_refuse_what_is_not_their_json_type(client_for, make_declaration, mill_alice, field, value):
+    declaration = make_declaration()
+    before = getattr(declaration, field)
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert [f["field"].removesuffix("[0]") for f in response.json()["error"]["findings"]] == [field]
+    declaration.refresh_from_db()
+    assert getattr(declaration, field) == before
+
+
+def test_decimals_as_strings_keep_their_digits(client_for, make_declaration, mill_alice):
+    declaration = make_declaration()
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"recycled_content": "96.50"}, format="json")
+    assert response.status_code == 200 and response.json()["recycled_content"] == "96.50"
+
+
+@pytest.mark.parametrize(
+    ("plant", "field"),
+    [
+        ({"country": "CN"}, "plants[0].name"),
+        ({"name": "Plant 2"}, "plants[0].country"),
+        ({"name": "Plant 2", "country": "CN", "city": 7}, "plants[0].city"),
+    ],
+)
+def test_a_patch_gives_each_plant_whole(client_for, make_declaration, mill_alice, plant, field):
+    declaration = make_declaration()
+    response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"plants": [plant]}, format="json")
+    assert response.status_code == 400, response.content
+    assert [f["field"] for f in response.json()["error"]["findings"]] == [field]
