@@ -47,9 +47,9 @@ def validated_openepd(data: dict) -> dict:
     return epd.to_serializable()
 
 
-def ilcd_export(document: dict, *, archive: bool = False) -> bytes:
-    """The ILCD+EPD v1.2 process dataset (XML), or with `archive` a ZIP with its own referenced datasets."""
-    return write_ilcd(document, archive=archive)
+def ilcd_export(document: dict, *, archive: bool = False, pdf: bytes | None = None) -> bytes:
+    """The ILCD+EPD v1.2 process dataset (XML), or with `archive` a ZIP with every dataset it refers to (and `pdf`)."""
+    return write_ilcd(document, archive=archive, pdf=pdf)
 
 
 # ---------------------------------------------------------------- openEPD
