@@ -154,7 +154,10 @@ def common_references() -> dict[str, MasterSource]:
 
 @cache
 def _background_databases() -> dict[str, dict[str, MasterSource]]:
-    ecoinvent = {row["ecoinvent Database Version"]: MasterSource(row["UUID"], row["Name"]) for row in _rows("BackgroundDB_SourceDatasets_ecoinvent.csv")}
+    ecoinvent = {
+        row["ecoinvent Database Version"]: MasterSource(row["UUID"], row["Name"])
+        for row in _rows("BackgroundDB_SourceDatasets_ecoinvent.csv")
+    }
     gabi = {row["GaBi Database Version"]: MasterSource(row["UUID"], row["Name"]) for row in _rows("BackgroundDB_SourceDatasets_GaBi.csv")}
     return {"ecoinvent": ecoinvent, "gabi": gabi}
 

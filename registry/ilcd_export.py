@@ -49,7 +49,11 @@ MASTER_SHORT_NAMES = {"EN 15804+A2 (EF 3.0)": "EN 15804+A2"}
 # EN 15804+A2 Table 3 impact categories that the master-data names of the toxicity indicators leave out. Labels
 # name them, so that a reader matching labels by keyword (ilcdlib reads "fw" as freshwater eutrophication unless
 # "toxicity" is there too) does not take ETP-fw for EP-freshwater.
-IMPACT_CATEGORIES = {"ETP-fw": "Eco-toxicity (freshwater)", "HTP-c": "Human toxicity, cancer effects", "HTP-nc": "Human toxicity, non-cancer effects"}
+IMPACT_CATEGORIES = {
+    "ETP-fw": "Eco-toxicity (freshwater)",
+    "HTP-c": "Human toxicity, cancer effects",
+    "HTP-nc": "Human toxicity, non-cancer effects",
+}
 
 
 def ilcd_uuid(indicator: catalogue.Indicator, method: str) -> str | None:
@@ -520,14 +524,23 @@ class _Writer:
             version = pcr.get("version") or ""
             pcr_name = pcr["name"] if version in pcr["name"] else f"{pcr['name']}, version {version}"
             issuer = f"Issued by {pcr['programme']}." if pcr.get("programme") else ""
-            _ref(method, "referenceToLCAMethodDetails", self.source("pcr", pcr_name, classification="Product category rules", description=issuer))
+            _ref(
+                method,
+                "referenceToLCAMethodDetails",
+                self.source("pcr", pcr_name, classification="Product category rules", description=issuer),
+            )
         _el(_el(method, "common:other"), "epd:subType", "specific dataset")
         sources = _el(modelling, "dataSourcesTreatmentAndRepresentativeness")
         if lca.get("background_database"):
             _ref(sources, "referenceToDataSource", self.background_database(lca["background_database"]))
         advice = "\n".join(
             f"{label}: {lca[key]}"
-            for label, key in (("Allocation", "allocation"), ("Cut-off", "cut_off"), ("Data quality", "data_quality"), ("LCA software", "software"))
+            for label, key in (
+                ("Allocation", "allocation"),
+                ("Cut-off", "cut_off"),
+                ("Data quality", "data_quality"),
+                ("LCA software", "software"),
+            )
             if lca.get(key)
         )
         _text(sources, "useAdviceForDataSet", advice)
@@ -548,7 +561,11 @@ class _Writer:
         if body:
             _ref(review, "common:referenceToNameOfReviewerAndInstitution", body)
         if verification.get("verifier"):
-            _ref(review, "common:referenceToNameOfReviewerAndInstitution", self.contact(verification["verifier"], person=True, member_of=body))
+            _ref(
+                review,
+                "common:referenceToNameOfReviewerAndInstitution",
+                self.contact(verification["verifier"], person=True, member_of=body),
+            )
         details = "; ".join(
             part
             for part in (
@@ -560,7 +577,9 @@ class _Writer:
         _text(review, "common:otherReviewDetails", details)
 
     def _organisation(self, org: dict) -> Ref:
-        return self.contact(org["name"], name_zh=org.get("name_zh") or "", address=org.get("address") or "", website=org.get("website") or "")
+        return self.contact(
+            org["name"], name_zh=org.get("name_zh") or "", address=org.get("address") or "", website=org.get("website") or ""
+        )
 
     def _administration(self, admin: etree._Element) -> None:
         document = self.document
