@@ -118,7 +118,8 @@ def _commit(declaration: Declaration, built: Built, stored: dict[str, tuple[str,
             Artefact(publication=publication, name=name, file=path, sha256=digest, size=sizes[name], log_index=entry.index)
             for (name, (path, digest)), entry in zip(stored.items(), entries, strict=True)
         )
-        index_ilcd_archive(publication, built.files[ArtefactName.ILCD_ZIP])
+        if ArtefactName.ILCD_ZIP in built.files:
+            index_ilcd_archive(publication, built.files[ArtefactName.ILCD_ZIP])
         previous = _previous_latest(built.number)
         entry = RegistryEntry.objects.create(publication=publication, status_changed_at=now, **entry_fields(declaration, publication))
         if previous is not None and previous.status in (RegistryStatus.VALID, RegistryStatus.SUSPENDED):
