@@ -240,6 +240,8 @@ def test_publishing_stores_the_checked_zip_with_the_signed_pdf_and_indexes_it(pu
     assert all(row.member in files for row in indexed.values())
     process = next(row for (folder, _u), row in indexed.items() if folder == "processes")
     assert process.version == "01.00.000"
+    with artefacts[ArtefactName.ILCD].file.open("rb") as handle:
+        assert files[process.member] == handle.read()  # ilcd.xml is the ZIP's process data set, byte for byte
     served = client.get(f"/api/v1/epds/{publication.registration_number}/ilcd.zip")
     assert served.status_code == 200 and served["Content-Type"] == "application/zip"
     assert b"".join(served.streaming_content) == content
