@@ -61,6 +61,8 @@ def indicators() -> dict[str, Indicator]:
     rows = list(_reference()["indicators"])
     rows += [dict(row, category="additional impact") for row in _reference()["additional_declarations"] if row["code"] == "GWP-GHG"]
     for row in rows:
+        if row["code"] == "GWP-GHG":
+            row = _with_gwp_ghg_master_data(row)
         aliases = tuple(row.get("aliases", ()))
         result[row["code"]] = Indicator(
             code=row["code"],
@@ -78,6 +80,16 @@ def indicators() -> dict[str, Indicator]:
             disclaimer=row.get("disclaimer"),
         )
     return result
+
+
+def _with_gwp_ghg_master_data(row: dict) -> dict:
+    """GWP-GHG is not in en15804_a2.json's ILCD columns; the ILCD+EPD master data has it as "GWP-IOBC/GHG"."""
+    from . import ilcd_master
+
+    ef30, ef31 = ilcd_master.gwp_ghg("EF 3.0"), ilcd_master.gwp_ghg("EF 3.1")
+    if ef30 is None:
+        return row
+    return dict(row, ilcd_uuid_ef30=ef30.uuid, ilcd_uuid_ef31=ef31.uuid if ef31 else None, ilcd_name=ef30.name, ilcd_unit=ef30.unit)
 
 
 @cache

@@ -34,6 +34,7 @@ def links(number: str, version: int) -> dict[str, str]:
         "openepd": f"{api}/openepd.json{query}",
         "openepd_signature": f"{api}/openepd.jws{query}",
         "ilcd": f"{api}/ilcd.xml{query}",
+        "ilcd_zip": f"{api}/ilcd.zip{query}",
         "keys": f"{settings.SITE_URL}/api/v1/keys/",
         "log": f"{settings.SITE_URL}/api/v1/log/tree-head",
     }

@@ -19,6 +19,7 @@ from openepd.model.specs.singular.steel import SteelV1
 from declarations import catalogue, openepd_io
 from declarations.validation import declared_mass_kg
 
+from . import ilcd_checks
 from .ilcd_export import write_ilcd
 
 PLATFORM_EXTENSION = "steel_epd_platform"
@@ -47,9 +48,19 @@ def validated_openepd(data: dict) -> dict:
     return epd.to_serializable()
 
 
-def ilcd_export(document: dict, *, archive: bool = False) -> bytes:
-    """The ILCD+EPD v1.2 process dataset (XML), or with `archive` a ZIP with its own referenced datasets."""
-    return write_ilcd(document, archive=archive)
+def ilcd_export(document: dict, *, archive: bool = False, pdf: bytes | None = None) -> bytes:
+    """The ILCD+EPD v1.2 process dataset (XML), or with `archive` a ZIP with every dataset it refers to (and `pdf`)."""
+    return write_ilcd(document, archive=archive, pdf=pdf)
+
+
+def ilcd_archive(document: dict, *, pdf: bytes) -> bytes:
+    """The ILCD ZIP of a publication, checked before it leaves here: every dataset valid against the ILCD+EPD
+    v1.2 schemas and every reference resolved inside the archive, else ExportError naming what is wrong."""
+    archive = write_ilcd(document, archive=True, pdf=pdf)
+    problems = ilcd_checks.schema_problems(archive) + ilcd_checks.unresolved_references(archive)
+    if problems:
+        raise ExportError(f"the ILCD+EPD export is not valid: {'; '.join(problems[:10])}")
+    return archive
 
 
 # ---------------------------------------------------------------- openEPD

@@ -123,6 +123,7 @@ class ArtefactName(models.TextChoices):
     OPENEPD = "openepd.json", "openEPD JSON"
     OPENEPD_SIGNATURE = "openepd.jws", "JWS of the openEPD JSON"
     ILCD = "ilcd.xml", "ILCD+EPD XML"
+    ILCD_ZIP = "ilcd.zip", "ILCD+EPD ZIP (every referenced dataset and the signed PDF)"
 
 
 ARTEFACT_CONTENT_TYPES = {
@@ -132,6 +133,7 @@ ARTEFACT_CONTENT_TYPES = {
     ArtefactName.OPENEPD: "application/json",
     ArtefactName.OPENEPD_SIGNATURE: "application/jose",
     ArtefactName.ILCD: "application/xml",
+    ArtefactName.ILCD_ZIP: "application/zip",
 }
 
 
@@ -155,6 +157,25 @@ class Artefact(ImmutableRowMixin, models.Model):
     @property
     def content_type(self) -> str:
         return ARTEFACT_CONTENT_TYPES[self.name]
+
+
+class IlcdDataset(ImmutableRowMixin, models.Model):
+    """One dataset inside a publication's ILCD ZIP (the ilcd.zip artefact), written when the ZIP is stored, so that
+    the soda4LCA service (registry.soda) finds a dataset by UUID and version without opening any ZIP."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="ilcd_datasets")
+    folder = models.CharField(max_length=20, help_text="ILCD folder: processes, flows, contacts, sources, …")
+    uuid = models.UUIDField()
+    version = models.CharField(max_length=12, blank=True, help_text="dataSetVersion, or the version a stub is referenced with")
+    member = models.CharField(max_length=200, help_text="path inside the ZIP")
+
+    class Meta:
+        ordering = ["publication", "folder", "uuid"]
+        constraints = [models.UniqueConstraint(fields=["publication", "folder", "uuid"], name="ilcddataset_publication_dataset_unique")]
+        indexes = [models.Index(fields=["folder", "uuid"], name="ilcddataset_folder_uuid")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.member}"
 
 
 class RegistryStatus(models.TextChoices):

@@ -31,6 +31,7 @@ DOWNLOADS = [
     (ArtefactName.OPENEPD, "openEPD"),
     (ArtefactName.OPENEPD_SIGNATURE, "openEPD JWS"),
     (ArtefactName.ILCD, "ILCD+EPD XML"),
+    (ArtefactName.ILCD_ZIP, "ILCD+EPD ZIP"),
 ]
 
 

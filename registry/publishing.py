@@ -23,8 +23,8 @@ from declarations import workflow
 from declarations.models import Declaration
 from declarations.workflow import Status
 
-from . import documents, exports, signing, transparency
-from .models import Artefact, ArtefactName, LogEvent, Publication, RegistryEntry, RegistryStatus
+from . import documents, exports, ilcd_checks, signing, transparency
+from .models import Artefact, ArtefactName, IlcdDataset, LogEvent, Publication, RegistryEntry, RegistryStatus
 from .pdf import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -47,13 +47,15 @@ def build(declaration: Declaration, *, today: date | None = None) -> Built:
         declaration, number=number, issued=today, valid_until=documents.validity(today, declaration.valid_until)
     )
     openepd = exports.openepd_document(document)
+    pdf = signing.sign_pdf(render_pdf(document))
     files = {
-        ArtefactName.PDF: signing.sign_pdf(render_pdf(document)),
+        ArtefactName.PDF: pdf,
         ArtefactName.JSON: signing.canonical_json(document),
         ArtefactName.JSON_SIGNATURE: signing.sign_json(document).encode("ascii"),
         ArtefactName.OPENEPD: signing.canonical_json(openepd),
         ArtefactName.OPENEPD_SIGNATURE: signing.sign_json(openepd).encode("ascii"),
         ArtefactName.ILCD: exports.ilcd_export(document),
+        ArtefactName.ILCD_ZIP: exports.ilcd_archive(document, pdf=pdf),
     }
     return Built(number=number, document=document, files=files)
 
@@ -116,6 +118,8 @@ def _commit(declaration: Declaration, built: Built, stored: dict[str, tuple[str,
             Artefact(publication=publication, name=name, file=path, sha256=digest, size=sizes[name], log_index=entry.index)
             for (name, (path, digest)), entry in zip(stored.items(), entries, strict=True)
         )
+        if ArtefactName.ILCD_ZIP in built.files:
+            index_ilcd_archive(publication, built.files[ArtefactName.ILCD_ZIP])
         previous = _previous_latest(built.number)
         entry = RegistryEntry.objects.create(publication=publication, status_changed_at=now, **entry_fields(declaration, publication))
         if previous is not None and previous.status in (RegistryStatus.VALID, RegistryStatus.SUSPENDED):
@@ -129,6 +133,46 @@ def _commit(declaration: Declaration, built: Built, stored: dict[str, tuple[str,
             comment=f"Published as {built.number} version {declaration.version}.",
         )
     return publication
+
+
+def index_ilcd_archive(publication: Publication, archive: bytes) -> None:
+    """Record the datasets of the publication's ILCD ZIP, so /resource/ finds them by UUID without opening ZIPs."""
+    IlcdDataset.objects.bulk_create(IlcdDataset(publication=publication, **row) for row in ilcd_checks.dataset_index(archive))
+
+
+def add_ilcd_archive(publication: Publication) -> bool:
+    """Give a publication made before ilcd.zip existed its ILCD ZIP, built from the signed document and the
+    stored signed PDF, stored, logged and indexed like any artefact. Idempotent: False when it has one already."""
+    if publication.artefacts.filter(name=ArtefactName.ILCD_ZIP).exists():
+        return False
+    with publication.artefacts.get(name=ArtefactName.PDF).file.open("rb") as handle:
+        pdf = handle.read()
+    archive = exports.ilcd_archive(publication.document, pdf=pdf)
+    path, digest = store(archive, ArtefactName.ILCD_ZIP)
+    try:
+        with transaction.atomic():
+            (entry,) = transparency.append_many(
+                [
+                    dict(
+                        registration_number=publication.registration_number,
+                        version=publication.version,
+                        artefact=ArtefactName.ILCD_ZIP,
+                        sha256=digest,
+                        event=LogEvent.PUBLISHED,
+                    )
+                ]
+            )
+            Artefact.objects.create(
+                publication=publication, name=ArtefactName.ILCD_ZIP, file=path, sha256=digest, size=len(archive), log_index=entry.index
+            )
+            index_ilcd_archive(publication, archive)
+    except IntegrityError:
+        return False  # another run added it meanwhile (unique publication + artefact name)
+    return True
+
+
+def publications_without_ilcd_archive() -> list[int]:
+    return list(Publication.objects.exclude(artefacts__name=ArtefactName.ILCD_ZIP).order_by("pk").values_list("pk", flat=True))
 
 
 def _previous_latest(number: str) -> RegistryEntry | None:

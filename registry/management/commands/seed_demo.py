@@ -12,6 +12,7 @@ from declarations import editing, workflow
 from declarations.models import PCR, Declaration
 from declarations.samples import minimal_pdf, plausible_results
 from registry import publishing
+from registry.models import Publication
 from verification import review
 from verification.models import Accreditation, StoredFinding
 
@@ -148,6 +149,9 @@ class Command(BaseCommand):
     @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")  # no demo mail on the console
     def handle(self, *args, quiet=False, **options):
         if Organization.objects.filter(name="Steel EPD Programme").exists():
+            # Demo data loaded before ilcd.zip existed gets its ILCD ZIPs (a no-op otherwise).
+            for pk in publishing.publications_without_ilcd_archive():
+                publishing.add_ilcd_archive(Publication.objects.get(pk=pk))
             if not quiet:
                 self.stdout.write("Demo data is already loaded.")
             self._print_logins()
