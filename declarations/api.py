@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 
-from . import catalogue, editing, imports, spreadsheet, workflow
+from . import catalogue, editing, imports, locations, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
 from .validation import validate
@@ -64,12 +64,25 @@ class PlantSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. CN")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    olc = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The site's Open Location Code (plus code, e.g. 8Q33CF4Q+QR), or latitude, longitude (e.g. 31.4069, 121.4896)",
+    )
+
+    def validate_olc(self, value: str) -> str:
+        try:
+            return locations.plus_code(value) if value else ""
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from error
 
 
 class PCRSerializer(serializers.ModelSerializer):
     class Meta:
         model = PCR
-        fields = ["code", "name", "programme", "version", "core_standard", "is_en15804"]
+        fields = ["code", "name", "programme", "version", "core_standard", "is_en15804", "registration_id", "url", "openepd_id"]
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

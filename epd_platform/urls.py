@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include(declaration_api)),
     path("api/v1/", include(verification_api)),
     path("api/v1/", include(registry_api)),
+    path("api/openepd/", include("registry.openepd_api")),  # mirrors the paths openepd's API client uses
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
