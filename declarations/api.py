@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 
-from . import catalogue, editing, imports, locations, spreadsheet, workflow
+from . import catalogue, editing, imports, locations, openepd_io, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
 from .validation import validate
@@ -378,13 +378,17 @@ class CatalogueView(viewsets.ViewSet):
                         "unit": i.unit,
                         "mandatory": i.mandatory,
                         "openepd_key": i.openepd_key,
+                        "openepd_unit": openepd_io.export_unit(i.code),  # EP-freshwater: kgPO4e, converted (docs/api.md)
                         "ilcd_uuid_ef30": i.ilcd_uuid_ef30,
                         "ilcd_uuid_ef31": i.ilcd_uuid_ef31,
                     }
                     for i in catalogue.indicators().values()
                 ],
                 "modules": [{"code": m.code, "name": m.name, "name_zh": m.name_zh, "stage": m.stage} for m in catalogue.modules().values()],
-                "categories": [{"code": c.code, "name": c.name, "name_zh": c.name_zh} for c in catalogue.CATEGORIES],
+                "categories": [
+                    {"code": c.code, "name": c.name, "name_zh": c.name_zh, "openepd_category": c.openepd_class}
+                    for c in catalogue.CATEGORIES
+                ],
                 "production_routes": [{"code": v, "name": str(label)} for v, label in catalogue.ProductionRoute.choices],
             }
         )

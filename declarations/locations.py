@@ -26,6 +26,9 @@ def plus_code(text: str) -> str:
             raise ValueError(_("Latitude must lie between -90 and 90 and longitude between -180 and 180 (decimal degrees)."))
         return openlocationcode.encode(latitude, longitude, CODE_LENGTH)
     code = text.upper()
+    first = code.split()[0] if code else ""
+    if openlocationcode.isValid(first) and openlocationcode.isShort(first):  # "CF4Q+QR Shanghai", as Google Maps shows it
+        code = first
     if not openlocationcode.isValid(code):
         raise ValueError(
             _("“%(value)s” is not a plus code (e.g. 8Q33CF4Q+QR) nor a latitude and longitude (e.g. 31.4069, 121.4896).") % {"value": text}
