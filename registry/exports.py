@@ -9,6 +9,7 @@ import copy
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,15 +41,12 @@ def openepd_document(document: dict, *, validate: bool = True) -> dict:
     Without `validate` it is the same data unchecked, for bulk-generated registries (about twenty times
     faster): the publish task always validates."""
     data = _openepd_data(document)
-    return validated_openepd(data) if validate else _without_none(data)
+    return validated_openepd(data) if validate else data
 
 
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_none(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_without_none(item) for item in value]
-    return value
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value (openepd leaves out what is not given; so does the unvalidated build)."""
+    return {name: value for name, value in fields.items() if value not in (None, "", [], {})}
 
 
 def validated_openepd(data: dict) -> dict:
@@ -111,7 +109,7 @@ def _openepd_data(document: dict) -> dict[str, Any]:
     biogenic = (lca.get("biogenic_carbon_kg_c") or {}).get("product")
     if biogenic not in (None, ""):
         data["kg_C_biogenic_per_declared_unit"] = {"qty": float(Decimal(biogenic)), "unit": "kg"}
-    return {key: value for key, value in data.items() if value not in (None, "", [], {})}
+    return _given(**data)
 
 
 def openxpd_id(document: dict) -> str:
@@ -156,29 +154,28 @@ def web_domain(url: str | None) -> str | None:
 
 
 def _org(org: dict) -> dict:
-    location = {"country": org.get("country") or None, "address": org.get("address") or org.get("city") or None}
-    return {
-        "name": org["name"][:200],
-        "web_domain": web_domain(org.get("website")),
-        "alt_names": [org["name_zh"]] if org.get("name_zh") else None,
-        "hq_location": {k: v for k, v in location.items() if v} or None,
-    }
+    return _given(
+        name=org["name"][:200],
+        web_domain=web_domain(org.get("website")),
+        alt_names=[org["name_zh"]] if org.get("name_zh") else None,
+        hq_location=_given(country=org.get("country"), address=org.get("address") or org.get("city")),
+    )
 
 
 def _plant(plant: dict, manufacturer: dict) -> dict:
     """openEPD's plant: its id is "<plus code>.<manufacturer's web domain>" when both are known."""
     name = ", ".join(part for part in (plant.get("name"), plant.get("city")) if part)
     code, domain = plant.get("olc") or None, manufacturer.get("web_domain")
-    location: dict[str, Any] = {"country": plant["country"], "address": plant.get("city") or None}
+    location = _given(country=plant["country"], address=plant.get("city"))
     if code:
         latitude, longitude = locations.coordinates(code)
         location |= {"pluscode": code, "latlng": {"lat": latitude, "lng": longitude}}
-    return {
-        "id": f"{code}.{domain}" if code and domain else None,
-        "name": name[:200],
-        "location": location,
-        "owner": {"name": manufacturer["name"], "web_domain": domain},
-    }
+    return _given(
+        id=f"{code}.{domain}" if code and domain else None,
+        name=name[:200],
+        location=location,
+        owner=_given(name=manufacturer["name"], web_domain=domain),
+    )
 
 
 def _alt_ids(registrations: list[dict] | None) -> dict[str, str] | None:
@@ -212,26 +209,27 @@ def _pcr(pcr: dict | None) -> dict | None:
     if not pcr:
         return None
     core = pcr.get("core_standard")
-    return {
-        "id": openxpd.canonical(pcr.get("openepd_id") or ""),
-        "name": pcr["name"][:200],
-        "version": (pcr.get("version") or "")[:40] or None,
-        "issuer": {"name": pcr["programme"][:200]} if pcr.get("programme") else None,
-        "issuer_doc_id": (pcr.get("registration_id") or "")[:40] or None,
-        "doc": pcr.get("url") or None,
-        "parent": {"name": core, "issuer_doc_id": core[:40]} if core and core != pcr.get("registration_id") else None,
-    }
+    return _given(
+        id=openxpd.canonical(pcr.get("openepd_id") or ""),
+        name=pcr["name"][:200],
+        version=(pcr.get("version") or "")[:40],
+        issuer=_given(name=(pcr.get("programme") or "")[:200]),
+        issuer_doc_id=(pcr.get("registration_id") or "")[:40],
+        doc=pcr.get("url"),
+        parent=_given(name=core, issuer_doc_id=core[:40]) if core and core != pcr.get("registration_id") else None,
+    )
 
 
 def _verifier(verification: dict) -> dict:
     data: dict[str, Any] = {}
     if verification.get("body"):
-        data["third_party_verifier"] = {"name": verification["body"][:200], "web_domain": web_domain(verification.get("body_website"))}
+        data["third_party_verifier"] = _given(name=verification["body"][:200], web_domain=web_domain(verification.get("body_website")))
     if verification.get("verifier"):
         data["third_party_verifier_name"] = verification["verifier"]
     return data
 
 
+@cache
 def _steel_path(openepd_class: str) -> list[str]:
     """["Steel", "StructuralSteel", "PlateSteel"] for "PlateSteel", found in openepd's spec tree."""
 
@@ -350,10 +348,12 @@ def _results(document: dict) -> dict:
         if indicator is None or not indicator.openepd_key:
             raise ExportError(f"{code} has no openEPD key")
         unit, factor = openepd_io.export_unit(code), openepd_io.export_factor(code)
+        scope_of = openepd_io.scope_by_module()
+        # float("2.40") is the float nearest the decimal, as float(Decimal("2.40")) is, without the Decimal.
         scopes = {
-            openepd_io.scope_by_module()[module]: {"mean": float(Decimal(value) * factor), "unit": unit}
+            scope_of[module]: {"mean": float(value) if factor == 1 else float(Decimal(value) * factor), "unit": unit}
             for module, value in row.items()
-            if value is not None and module in openepd_io.scope_by_module()
+            if value is not None and module in scope_of
         }
         if scopes:
             sections[openepd_io.SECTION_BY_CATEGORY[indicator.category]][indicator.openepd_key] = scopes
