@@ -78,6 +78,13 @@ class PlantSerializer(serializers.Serializer):
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from error
 
+    def validate(self, attrs: dict) -> dict:
+        # A PATCH makes every field optional down to the plants (DRF passes `partial` on); a plant is still whole.
+        missing = [name for name in ("name", "country") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError({name: _("This field is required.") for name in missing})
+        return attrs
+
 
 class PCRSerializer(serializers.ModelSerializer):
     class Meta:

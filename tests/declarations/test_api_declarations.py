@@ -139,3 +139,16 @@ def test_json_results_given_twice_are_reported_at_the_second_place():
     )
     assert [(f.check, f.field, f.indicator, f.module) for f in parsed.findings] == [("value", "results[2]", "GWP-total", "A1-A3")]
     assert [(c.indicator, c.module, str(c.value)) for c in parsed.cells] == [("GWP-total", "A1-A3", "2100"), ("PENRT", "A1-A3", "21000")]
+
+
+def test_a_partial_update_still_needs_whole_plants(client_for, make_declaration, mill_alice):
+    """PATCH makes the declaration's fields optional, not a plant's name or country (DRF passes `partial` on)."""
+    declaration = make_declaration()
+
+    response = client_for(mill_alice).patch(
+        f"/api/v1/declarations/{declaration.pk}/", {"plants": [{"country": "CN", "olc": "8Q33CF4Q+QR"}, {"name": "Works"}]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert {f["field"] for f in response.json()["error"]["findings"]} == {"plants[0].name", "plants[1].country"}
+    assert [p.name for p in declaration.plants.all()] == ["Plant 1"]
