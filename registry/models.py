@@ -107,7 +107,9 @@ class Publication(ImmutableRowMixin, models.Model):
     valid_until = models.DateField()
     published_at = models.DateTimeField()
     document = models.JSONField(help_text="the platform's full JSON as signed (epd.json)")
-    openepd = models.JSONField(null=True, help_text="the openEPD document as signed (openepd.json); empty before openEPD ids")
+    openepd = models.TextField(
+        blank=True, help_text="the openEPD document as signed: openepd.json's bytes (RFC 8785 JSON); empty before openEPD ids"
+    )
 
     class Meta:
         ordering = ["registration_number", "version"]

@@ -4,8 +4,8 @@
     client.epds.get_by_openxpd_uuid("SE0007P1")                       # GET  /epds/{id}
     client.epds.find('!EC3 search("RebarSteel") !pragma oMF("1.0/1")')  # GET  /v2/epds/search?omf=…&page_number=…&page_size=…
 
-A document is the openEPD JSON the platform signed at publication (Publication.openepd), sent as the
-database holds it; every published version keeps its own id (registry/openxpd.py), whatever its status.
+A document is the openEPD JSON the platform signed at publication, byte for byte (Publication.openepd);
+every published version keeps its own id (registry/openxpd.py), whatever its status.
 Search lists valid, latest versions unless the filter asks for a status (registry/omf.py). The registry
 is public: a token (`Authorization: Bearer <key>`, the API's own tokens) only raises the rate limit, and
 a wrong one is a 401. Every request runs a fixed number of SQL queries, whatever the registry's size.
@@ -15,8 +15,6 @@ import json
 import math
 
 from django.conf import settings
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -40,19 +38,15 @@ EPD_FIELDS = sorted({info.alias or name for name, info in Epd.model_fields.items
 ORDERING = ("-published_at", "-id")
 
 
-def _documents(rows: list[tuple[int, str | None]]) -> list[str]:
+def _documents(rows: list[tuple[int, str]]) -> list[str]:
     """The openEPD JSON text of each (publication id, stored text) row; a publication from before openEPD
     ids has none stored, so its document is built (and validated) from the signed full JSON now."""
-    missing = [pk for pk, text in rows if text is None]
+    missing = [pk for pk, text in rows if not text]
     built = {}
     if missing:
         for pk, document in Publication.objects.filter(pk__in=missing).values_list("pk", "document"):
             built[pk] = json.dumps(exports.openepd_document(document), ensure_ascii=False)
-    return [text if text is not None else built[pk] for pk, text in rows]
-
-
-def _with_openepd_text(entries):
-    return entries.annotate(openepd_text=Cast("publication__openepd", TextField()))
+    return [text or built[pk] for pk, text in rows]
 
 
 # ---------------------------------------------------------------- one EPD
@@ -115,7 +109,7 @@ class EpdView(PublicView):
         operation_id="openepd_epd",
         summary="openEPD: one published version by its openEPD id",
         description=(
-            "The openEPD document of one published version, as signed (its JWS is the `openepd.jws` artefact of "
+            "The openEPD document of one published version, the bytes that were signed (its JWS is the `openepd.jws` artefact of "
             "/api/v1/epds/{registration_number}/). Every version has its own id; superseded, expired, suspended "
             "and revoked versions are served too (their status: /api/v1/epds/{registration_number}/?version=N). "
             "The id may be given in any form the open xPD UUID library accepts (lower case, dashes, a checksum)."
@@ -157,8 +151,8 @@ class EpdView(PublicView):
         if identifier is None:
             raise queries.BadQuery.of("openxpd_id", _("“%(id)s” is not an openEPD id (open xPD UUID).") % {"id": openxpd_id[:40]})
         row = (
-            _with_openepd_text(RegistryEntry.objects.filter(openepd_id=identifier))
-            .values_list("publication_id", "openepd_text", "registration_number", "version")
+            RegistryEntry.objects.filter(openepd_id=identifier)
+            .values_list("publication_id", "publication__openepd", "registration_number", "version")
             .first()
         )
         if row is None:
@@ -254,9 +248,7 @@ class SearchView(PublicView):
         selected = omf.entries(material_filter)
         total = selected.count()
         start = (page_number - 1) * page_size
-        rows = list(
-            _with_openepd_text(selected.order_by(*ORDERING)).values_list("publication_id", "openepd_text")[start : start + page_size]
-        )
+        rows = list(selected.order_by(*ORDERING).values_list("publication_id", "publication__openepd")[start : start + page_size])
         meta = {
             "paging": {"total_count": total, "total_pages": math.ceil(total / page_size), "page_size": page_size},
             "material_filter": {

@@ -36,7 +36,6 @@ class Built:
 
     number: str
     document: dict
-    openepd: dict
     files: dict[str, bytes]  # artefact name → bytes
 
 
@@ -56,7 +55,7 @@ def build(declaration: Declaration, *, today: date | None = None) -> Built:
         ArtefactName.OPENEPD_SIGNATURE: signing.sign_json(openepd).encode("ascii"),
         ArtefactName.ILCD: exports.ilcd_export(document),
     }
-    return Built(number=number, document=document, openepd=openepd, files=files)
+    return Built(number=number, document=document, files=files)
 
 
 def store(content: bytes, name: str) -> tuple[str, str]:
@@ -106,7 +105,7 @@ def _commit(declaration: Declaration, built: Built, stored: dict[str, tuple[str,
             valid_until=date.fromisoformat(document["valid_until"]),
             published_at=now,
             document=document,
-            openepd=built.openepd,
+            openepd=built.files[ArtefactName.OPENEPD].decode(),  # served as is by the openEPD read API
         )
         if not declaration.epd.registration_number:
             type(declaration.epd).objects.filter(pk=declaration.epd_id).update(registration_number=built.number)
@@ -161,7 +160,7 @@ def entry_fields(declaration: Declaration, publication: Publication) -> dict:
     return {
         "registration_number": publication.registration_number,
         "version": publication.version,
-        "openepd_id": publication.openepd["id"] if publication.openepd else exports.openxpd_id(document),
+        "openepd_id": exports.openxpd_id(document),
         "is_latest": True,
         "manufacturer_id": declaration.epd.organization_id,
         "manufacturer_name": manufacturer["name"],

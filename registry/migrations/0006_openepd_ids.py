@@ -24,7 +24,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="publication",
             name="openepd",
-            field=models.JSONField(help_text="the openEPD document as signed (openepd.json); empty before openEPD ids", null=True),
+            field=models.TextField(
+                blank=True,
+                default="",
+                help_text="the openEPD document as signed: openepd.json's bytes (RFC 8785 JSON); empty before openEPD ids",
+            ),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name="registryentry",
