@@ -5,7 +5,7 @@ from .models import EPD, PCR, AuditEntry, Declaration, Plant, Result
 
 @admin.register(PCR)
 class PCRAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "programme", "version", "is_en15804", "active"]
+    list_display = ["code", "name", "programme", "version", "registration_id", "is_en15804", "active"]
     list_filter = ["programme", "is_en15804", "active"]
 
 

@@ -27,7 +27,7 @@ from rest_framework.utils import json
 
 from accounts.models import Organization
 
-from . import api_examples, catalogue, checks, editing, imports, spreadsheet, workflow
+from . import api_examples, catalogue, checks, editing, imports, locations, openepd_io, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
 
@@ -166,12 +166,25 @@ class PlantSerializer(serializers.Serializer):
     name = TextField(max_length=200)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. CN")
     city = TextField(max_length=100, required=False, allow_blank=True, default="")
+    olc = TextField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The site's Open Location Code (plus code, e.g. 8Q33CF4Q+QR), or latitude, longitude (e.g. 31.4069, 121.4896)",
+    )
+
+    def validate_olc(self, value: str) -> str:
+        try:
+            return locations.plus_code(value) if value else ""
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from error
 
     def validate(self, attrs: dict) -> dict:
-        # A PATCH makes DRF skip missing fields of nested serializers too; plants are replaced whole, so name them all.
-        missing = {name: [_("This field is required.")] for name in ("name", "country") if name not in attrs}
+        # A PATCH makes every field optional down to the plants (DRF passes `partial` on); a plant is still whole.
+        missing = [name for name in ("name", "country") if name not in attrs]
         if missing:
-            raise serializers.ValidationError(missing)
+            raise serializers.ValidationError({name: _("This field is required.") for name in missing})
         return attrs
 
 
@@ -179,7 +192,7 @@ class PlantSerializer(serializers.Serializer):
 class PCRSerializer(serializers.ModelSerializer):
     class Meta:
         model = PCR
-        fields = ["code", "name", "programme", "version", "core_standard", "is_en15804"]
+        fields = ["code", "name", "programme", "version", "core_standard", "is_en15804", "registration_id", "url", "openepd_id"]
 
 
 @extend_schema_serializer(examples=api_examples.AUDIT_EXAMPLES)
@@ -514,13 +527,17 @@ class CatalogueView(viewsets.ViewSet):
                         "unit": i.unit,
                         "mandatory": i.mandatory,
                         "openepd_key": i.openepd_key,
+                        "openepd_unit": openepd_io.export_unit(i.code),  # EP-freshwater: kgPO4e, converted (docs/api.md)
                         "ilcd_uuid_ef30": i.ilcd_uuid_ef30,
                         "ilcd_uuid_ef31": i.ilcd_uuid_ef31,
                     }
                     for i in catalogue.indicators().values()
                 ],
                 "modules": [{"code": m.code, "name": m.name, "name_zh": m.name_zh, "stage": m.stage} for m in catalogue.modules().values()],
-                "categories": [{"code": c.code, "name": c.name, "name_zh": c.name_zh} for c in catalogue.CATEGORIES],
+                "categories": [
+                    {"code": c.code, "name": c.name, "name_zh": c.name_zh, "openepd_category": c.openepd_class}
+                    for c in catalogue.CATEGORIES
+                ],
                 "production_routes": [{"code": v, "name": str(label)} for v, label in catalogue.ProductionRoute.choices],
             }
         )

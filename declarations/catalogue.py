@@ -196,42 +196,53 @@ class Category:
     code: str
     name: str
     name_zh: str
-    openepd_class: str  # openEPD / EC3 category, steel.md §2
+    openepd_class: str  # the openEPD / EC3 category (unique name in openepd's Steel spec tree)
     stainless: bool = False
+    # openEPD Steel spec flags, set only where the category implies them: fabricated (cut, bent, welded),
+    # cold_finished (cold-rolled), galvanized (metallic coating)
+    fabricated: bool = False
+    cold_finished: bool = False
+    galvanized: bool = False
 
 
-# reference/steel.md §2, one row per category code (the table's "a/b/c" codes are split).
+# reference/steel.md §2, one row per category code (the table's "a/b/c" codes are split), each in the
+# narrowest openEPD category that holds it. Where §2 offers none ("—"), or only the root "Steel",
+# OtherSteel says so ("products that do not fit into a defined subcategory"), rather than the root
+# claiming a product that EC3 would then benchmark against every steel EPD. Choices §2 leaves open:
+# wire rod is WireMeshSteel (openEPD lists "Wire Rod" among its names), never RebarSteel; merchant bars
+# (and stainless bars) are MBQSteel ("Merchant Bar"); fabricated steelwork and reclaimed sections are
+# hot-rolled sections, fabricated.
 CATEGORIES: tuple[Category, ...] = (
     Category("semi.slab", "Continuously cast slab", "连铸板坯", "CrudeSteel"),
     Category("semi.bloom", "Continuously cast bloom", "连铸大方坯", "CrudeSteel"),
     Category("semi.billet", "Continuously cast billet", "连铸方坯", "CrudeSteel"),
     Category("flat.hrc", "Hot-rolled coil, strip and sheet", "热轧卷板", "CoilSteel"),
     Category("flat.plate", "Heavy plate", "中厚板", "PlateSteel"),
-    Category("flat.crc", "Cold-rolled coil and sheet", "冷轧卷板", "CoilSteel"),
-    Category("flat.coated.metallic", "Metallic coated flat steel (Z, ZM, AZ, EG)", "金属镀层板", "CoilSteel"),
+    Category("flat.crc", "Cold-rolled coil and sheet", "冷轧卷板", "CoilSteel", cold_finished=True),
+    Category("flat.coated.metallic", "Metallic coated flat steel (Z, ZM, AZ, EG)", "金属镀层板", "CoilSteel", galvanized=True),
     Category("flat.coated.organic", "Organic coated (pre-painted) flat steel", "彩涂板", "CoilSteel"),
-    Category("flat.packaging", "Tinplate and ECCS", "镀锡板及镀铬板", "Steel"),
-    Category("flat.electrical", "Electrical steel", "电工钢", "Steel"),
+    Category("flat.packaging", "Tinplate and ECCS", "镀锡板及镀铬板", "OtherSteel", cold_finished=True),
+    Category("flat.electrical", "Electrical steel", "电工钢", "OtherSteel"),
     Category("long.rebar", "Reinforcing bar and coil", "钢筋", "RebarSteel"),
-    Category("long.wirerod", "Wire rod", "线材", "RebarSteel"),
-    Category("long.mesh", "Welded mesh, cut and bent rebar", "钢筋网片及加工钢筋", "WireMeshSteel"),
+    Category("long.wirerod", "Wire rod", "线材", "WireMeshSteel"),
+    Category("long.mesh", "Welded mesh, cut and bent rebar", "钢筋网片及加工钢筋", "WireMeshSteel", fabricated=True),
     Category("long.sections", "Hot-rolled sections and beams", "热轧型钢", "HotRolledSections"),
-    Category("long.merchant", "Merchant and engineering bars", "棒材", "StructuralSteel"),
+    Category("long.merchant", "Merchant and engineering bars", "棒材", "MBQSteel"),
     Category("long.sheetpile", "Sheet piles", "钢板桩", "HotRolledSections"),
-    Category("long.rail", "Rails", "钢轨", "Steel"),
+    Category("long.rail", "Rails", "钢轨", "OtherSteel"),
     Category("tube.shs.hot", "Hot-finished structural hollow sections", "热成型结构空心型材", "HollowSections"),
     Category("tube.shs.cold", "Cold-formed welded hollow sections", "冷成型焊接空心型材", "HollowSections"),
-    Category("tube.welded", "Welded tubes (ERW)", "焊接钢管", "Steel"),
-    Category("tube.seamless", "Seamless tubes", "无缝钢管", "Steel"),
-    Category("tube.spiral", "Spiral-welded pipe", "螺旋焊管", "Steel"),
+    Category("tube.welded", "Welded tubes (ERW)", "焊接钢管", "OtherSteel"),
+    Category("tube.seamless", "Seamless tubes", "无缝钢管", "OtherSteel"),
+    Category("tube.spiral", "Spiral-welded pipe", "螺旋焊管", "OtherSteel"),
     Category("prestressing", "Prestressing strand, wire and bars", "预应力钢材", "PostTensioningSteel"),
     Category("coldformed", "Cold-formed profiles, purlins and decking", "冷弯型钢", "ColdFormedSteel"),
     Category("stainless.flat", "Stainless flat products", "不锈钢板材", "CoilSteel", stainless=True),
-    Category("stainless.long", "Stainless long products", "不锈钢长材", "StructuralSteel", stainless=True),
+    Category("stainless.long", "Stainless long products", "不锈钢长材", "MBQSteel", stainless=True),
     Category("stainless.rebar", "Stainless reinforcing bar", "不锈钢钢筋", "RebarSteel", stainless=True),
     Category("stainless.tube", "Stainless hollow sections and tubes", "不锈钢管材", "HollowSections", stainless=True),
-    Category("fabricated", "Fabricated structural steelwork (EN 1090)", "钢结构制品", "StructuralSteel"),
-    Category("reused", "Reclaimed and refabricated sections", "再利用型钢", "StructuralSteel"),
+    Category("fabricated", "Fabricated structural steelwork (EN 1090)", "钢结构制品", "HotRolledSections", fabricated=True),
+    Category("reused", "Reclaimed and refabricated sections", "再利用型钢", "HotRolledSections", fabricated=True),
 )
 CATEGORY_BY_CODE = {c.code: c for c in CATEGORIES}
 CATEGORY_CHOICES = [(c.code, c.name) for c in CATEGORIES]

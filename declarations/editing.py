@@ -64,7 +64,8 @@ def _lock_editable(declaration: Declaration) -> Declaration:
 def _save_plants(declaration: Declaration, plants: Iterable[dict]) -> None:
     declaration.plants.all().delete()
     Plant.objects.bulk_create(
-        Plant(declaration=declaration, name=p["name"], country=p["country"].upper(), city=p.get("city", "")) for p in plants
+        Plant(declaration=declaration, name=p["name"], country=p["country"].upper(), city=p.get("city", ""), olc=p.get("olc", ""))
+        for p in plants
     )
 
 
@@ -107,7 +108,7 @@ def start_new_version(published: Declaration, *, actor) -> Declaration:
             report_sha256=published.report_sha256,
             **{**fields, "valid_until": None},
         )
-        _save_plants(draft, ({"name": p.name, "country": p.country, "city": p.city} for p in published.plants.all()))
+        _save_plants(draft, ({"name": p.name, "country": p.country, "city": p.city, "olc": p.olc} for p in published.plants.all()))
         Result.objects.bulk_create(Result.given(draft, r.indicator, r.module, r.given_value) for r in published.results.all())
     return draft
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 
-from . import catalogue
+from . import catalogue, locations
 from .catalogue import chinese_active
 from .editing import EDITABLE_FIELDS
 from .models import PCR, Declaration, given_text
@@ -173,6 +173,21 @@ class PlantForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 3, "autocapitalize": "characters"}),
     )
     city = forms.CharField(label=_("city"), max_length=100, required=False)
+    olc = forms.CharField(
+        label=_("location (plus code)"),
+        max_length=40,
+        required=False,
+        help_text=_("Plus code such as 8Q33CF4Q+QR, or latitude, longitude such as 31.4069, 121.4896."),
+    )
+
+    def clean_olc(self) -> str:
+        text = self.cleaned_data.get("olc", "")
+        if not text:
+            return ""
+        try:
+            return locations.plus_code(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
 
 
 PlantFormSet = forms.formset_factory(PlantForm, extra=1, can_delete=True, max_num=50)
@@ -180,7 +195,12 @@ PlantFormSet = forms.formset_factory(PlantForm, extra=1, can_delete=True, max_nu
 
 def plants_of(formset) -> list[dict]:
     return [
-        {"name": f.cleaned_data["name"], "country": f.cleaned_data["country"].upper(), "city": f.cleaned_data.get("city", "")}
+        {
+            "name": f.cleaned_data["name"],
+            "country": f.cleaned_data["country"].upper(),
+            "city": f.cleaned_data.get("city", ""),
+            "olc": f.cleaned_data.get("olc", ""),
+        }
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]

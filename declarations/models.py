@@ -1,6 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
+from cqd import open_xpd_uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,9 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 
-from . import catalogue
+from . import catalogue, locations
 from .validation import DeclarationFacts, Matrix, ResultCell, declared_mass_kg, with_exponent
 from .workflow import EDITABLE, Status
+
+
+def validate_openxpd_id(value: str) -> None:
+    try:
+        open_xpd_uuid.validate(open_xpd_uuid.sanitize(value))
+    except (open_xpd_uuid.GuidValidationError, ValueError) as error:
+        raise ValidationError(_("“%(value)s” is not an open xPD UUID (8 letters and digits, e.g. EC3E432H).") % {"value": value}) from error
 
 
 class PCR(models.Model):
@@ -22,6 +30,17 @@ class PCR(models.Model):
     programme = models.CharField(_("programme"), max_length=120)
     version = models.CharField(_("version"), max_length=40, blank=True)
     core_standard = models.CharField(_("core standard"), max_length=80, default="EN 15804:2012+A2:2019")
+    registration_id = models.CharField(
+        _("registration id"), max_length=40, blank=True, help_text=_("The programme's identifier of the PCR, e.g. PCR 2019:14.")
+    )
+    url = models.URLField(_("link"), blank=True, help_text=_("Where the PCR document or its registration page is published."))
+    openepd_id = models.CharField(
+        _("openEPD id"),
+        max_length=12,
+        blank=True,
+        validators=[validate_openxpd_id],
+        help_text=_("The PCR's open xPD UUID where one is registered (EC3 lists PCRs under such ids, e.g. EC3E432H)."),
+    )
     is_en15804 = models.BooleanField(
         _("conforms to EN 15804"), default=True, help_text=_("False for ISO 21930 PCRs: results are not comparable.")
     )
@@ -227,7 +246,7 @@ class Declaration(models.Model):
                 "address": self.epd.organization.address,
                 "website": self.epd.organization.website,
             },
-            "plants": [{"name": p.name, "country": p.country, "city": p.city} for p in self.plants.all()],
+            "plants": [{"name": p.name, "country": p.country, "city": p.city, "olc": p.olc} for p in self.plants.all()],
             "lca": {
                 "declared_unit": self.declared_unit,
                 "declared_unit_mass_kg": decimal_text(self.declared_mass_kg),
@@ -237,6 +256,9 @@ class Declaration(models.Model):
                     "version": self.pcr.version,
                     "programme": self.pcr.programme,
                     "core_standard": self.pcr.core_standard,
+                    "registration_id": self.pcr.registration_id,
+                    "url": self.pcr.url,
+                    "openepd_id": self.pcr.openepd_id,
                 }
                 if self.pcr_id
                 else None,
@@ -285,6 +307,12 @@ class Plant(models.Model):
     name = models.CharField(_("plant"), max_length=200)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. CN, DE"))
     city = models.CharField(_("city"), max_length=100, blank=True)
+    olc = models.CharField(
+        _("location (plus code)"),
+        max_length=20,
+        blank=True,
+        help_text=_("The site's Open Location Code, e.g. 8Q33CF4Q+QR: openEPD identifies plants by it."),
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -295,6 +323,11 @@ class Plant(models.Model):
     def clean(self) -> None:
         if not (len(self.country) == 2 and self.country.isalpha() and self.country.isupper()):
             raise ValidationError({"country": _("Use the two-letter ISO code in capitals, e.g. CN.")})
+        if self.olc:
+            try:
+                self.olc = locations.plus_code(self.olc)
+            except ValueError as error:
+                raise ValidationError({"olc": str(error)}) from error
 
 
 class Result(models.Model):

@@ -20,7 +20,7 @@ from openepd.model.lcia import ImpactSet, LCIAMethod, OutputFlowSet, ResourceUse
 from openepd.model.specs.base import setup_external_validators
 from openepd.model.validation.quantity import ExternalValidationConfig, QuantityValidator
 
-from . import catalogue, imports
+from . import catalogue, imports, thresholds
 from .validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, normalise_unit, parse_value, rescale
 
 EF_METHODS = (LCIAMethod.EF_3_1.value, LCIAMethod.EF_3_0.value)
@@ -85,7 +85,11 @@ OPENEPD_UNITS: dict[str, Unit] = {
     "cm": _unit("m", "0.01"),
     "km": _unit("m", "1000"),
     "m2": _unit("m2"),
+    "sqft": _unit("m2", "0.09290304"),
     "item": _unit("item"),
+    # Declared units of openepd's category tree (openepd.category), built with this validator in place.
+    "kW": _unit("kW"),
+    "tkm": _unit("t km"),
     "MPa": _unit("MPa"),
     "GPa": _unit("MPa", "1000"),
     "kPa": _unit("MPa", "0.001"),
@@ -190,16 +194,48 @@ def scope_by_module() -> dict[str, str]:
     return {module: scope for scope, module in module_by_scope().items()}
 
 
+# EN 15804+A2 declares EP-freshwater in kg P eq.; openepd allows "ep-fresh" only in kgPO4e. Exports convert
+# with P20's factor (thresholds.PO4_PER_P), the reverse of validation.normalise_unit on import.
+EXPORT_CONVERSIONS: dict[tuple[str, str], Decimal] = {("kg P eq.", "kg PO4 eq."): thresholds.PO4_PER_P}
+
+
 @cache
 def export_unit(code: str) -> str:
-    """The openEPD spelling of an indicator's unit: the first one validation.normalise_unit accepts as is."""
-    for spelling, unit in OPENEPD_UNITS.items():
+    """The openEPD spelling of an indicator's unit: one openepd allows for its key (e.g. "kgPO4e" for EP-freshwater)."""
+    return _export(code)[0]
+
+
+@cache
+def export_factor(code: str) -> Decimal:
+    """What to multiply the platform's values of an indicator by to express them in export_unit(code)."""
+    return _export(code)[1]
+
+
+@cache
+def _export(code: str) -> tuple[str, Decimal]:
+    indicator = catalogue.indicators()[code]
+    ours = _platform_quantity(code)
+    allowed = _allowed_units(SECTION_BY_CATEGORY[indicator.category], indicator.openepd_key or "") or tuple(OPENEPD_UNITS)
+    for spelling in allowed:
+        unit = OPENEPD_UNITS.get(spelling)
+        if unit is None or unit.scale != 1:
+            continue
+        if unit.quantity == ours:
+            return spelling, Decimal(1)
+        if (ours, unit.quantity) in EXPORT_CONVERSIONS:
+            return spelling, EXPORT_CONVERSIONS[(ours, unit.quantity)]
+    raise LookupError(f"no openEPD unit for {code} among {allowed}")
+
+
+def _platform_quantity(code: str) -> str:
+    """The quantity the platform keeps an indicator in: the first that validation.normalise_unit accepts as is."""
+    for unit in OPENEPD_UNITS.values():
         if unit.scale != 1:
             continue
         cell = ResultCell(code, catalogue.AGGREGATED_PRODUCT_MODULE, Decimal(1), unit=unit.quantity)
         normalised, findings = normalise_unit(cell)
         if not findings and normalised.value == 1:
-            return spelling
+            return unit.quantity
     raise LookupError(f"no openEPD unit for {code}")
 
 

@@ -93,7 +93,9 @@ def _editor_context(request: HttpRequest, declaration: Declaration | None, **for
     scenario_form = forms.get("scenario_form") or ScenarioForm(scenarios=declaration.scenarios if declaration else None)
     plant_formset = forms.get("plant_formset") or PlantFormSet(
         prefix="plants",
-        initial=[{"name": p.name, "country": p.country, "city": p.city} for p in declaration.plants.all()] if declaration else None,
+        initial=[{"name": p.name, "country": p.country, "city": p.city, "olc": p.olc} for p in declaration.plants.all()]
+        if declaration
+        else None,
     )
     if read_only:
         for f in (form, scenario_form, *plant_formset.forms):

@@ -6,6 +6,7 @@ with DEBUG=False and real secrets (see docs/operations.md).
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -289,6 +290,12 @@ PROGRAMME_OPERATOR = {
     "address": os.environ.get("PROGRAMME_OPERATOR_ADDRESS", "Programme operator, registry.steel-epd.example"),
     "website": SITE_URL,
 }
+# The first symbols of every openEPD id the registry issues (registry/openxpd.py). Two symbols of the open
+# xPD alphabet, not reserved by another issuer (EC3, EST, CQD, WAP, PCR, UL are); never change it once
+# EPDs are published. Ask open-epd-forum@c-change-labs.com to register it.
+OPENEPD_ID_PREFIX = os.environ.get("OPENEPD_ID_PREFIX", "SE")
+if not re.fullmatch(r"[0-9A-HJKMNP-UW-Y][0-9A-HJKMNP-UW-Z]", OPENEPD_ID_PREFIX):
+    raise ImproperlyConfigured(f"OPENEPD_ID_PREFIX must be two symbols of 0-9 A-Z but I, L, O, V (not Z first), not {OPENEPD_ID_PREFIX!r}")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

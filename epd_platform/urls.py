@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include(verification_api)),
     path("api/v1/", include(registry_api)),
     path("resource/", include("registry.soda_urls")),  # soda4LCA-compatible read service for ILCD harvesters
+    path("api/openepd/", include("registry.openepd_api")),  # mirrors the paths openepd's API client uses
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

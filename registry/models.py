@@ -107,6 +107,9 @@ class Publication(ImmutableRowMixin, models.Model):
     valid_until = models.DateField()
     published_at = models.DateTimeField()
     document = models.JSONField(help_text="the platform's full JSON as signed (epd.json)")
+    openepd = models.TextField(
+        blank=True, help_text="the openEPD document as signed: openepd.json's bytes (RFC 8785 JSON); empty before openEPD ids"
+    )
 
     class Meta:
         ordering = ["registration_number", "version"]
@@ -193,6 +196,7 @@ class RegistryEntry(models.Model):
     publication = models.OneToOneField(Publication, on_delete=models.PROTECT, related_name="entry")
     registration_number = models.CharField(max_length=32)
     version = models.PositiveIntegerField()
+    openepd_id = models.CharField(max_length=8, unique=True, help_text="the version's openEPD id (registry/openxpd.py)")
     is_latest = models.BooleanField(default=True)
     status = models.CharField(max_length=12, choices=RegistryStatus.choices, default=RegistryStatus.VALID)
     status_reason = models.TextField(blank=True)

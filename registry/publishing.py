@@ -107,6 +107,7 @@ def _commit(declaration: Declaration, built: Built, stored: dict[str, tuple[str,
             valid_until=date.fromisoformat(document["valid_until"]),
             published_at=now,
             document=document,
+            openepd=built.files[ArtefactName.OPENEPD].decode(),  # served as is by the openEPD read API
         )
         if not declaration.epd.registration_number:
             type(declaration.epd).objects.filter(pk=declaration.epd_id).update(registration_number=built.number)
@@ -203,6 +204,7 @@ def entry_fields(declaration: Declaration, publication: Publication) -> dict:
     return {
         "registration_number": publication.registration_number,
         "version": publication.version,
+        "openepd_id": exports.openxpd_id(document),
         "is_latest": True,
         "manufacturer_id": declaration.epd.organization_id,
         "manufacturer_name": manufacturer["name"],

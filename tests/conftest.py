@@ -121,7 +121,9 @@ def complete_fields(**overrides) -> dict:
 def make_declaration(mill_alice):
     """A draft with complete, plausible data; `results=False` leaves the matrix empty."""
 
-    def make(owner=None, *, results=True, report=True, seed=1, sample_route=None, gwp_a1a3=None, **overrides) -> Declaration:
+    def make(
+        owner=None, *, results=True, report=True, seed=1, sample_route=None, gwp_a1a3=None, plants=None, **overrides
+    ) -> Declaration:
         """`sample_route` makes numbers typical of another route than the one declared; `gwp_a1a3` fixes
         GWP-total A1-A3 (kg CO2 eq. per tonne) and the indicators that follow it."""
         owner = owner or mill_alice
@@ -134,7 +136,7 @@ def make_declaration(mill_alice):
         declaration = editing.create_declaration(
             owner.organization,
             actor=owner,
-            plants=[{"name": "Plant 1", "country": owner.organization.country, "city": "X"}],
+            plants=plants if plants is not None else [{"name": "Plant 1", "country": owner.organization.country, "city": "X"}],
             **fields,
         )
         if results:
@@ -247,6 +249,29 @@ def published(approved):
     def make(**overrides):
         declaration = approved(**overrides)
         return publishing.publish(declaration.pk)
+
+    return make
+
+
+@pytest.fixture
+def republish(mill_alice, verifier_vera, operator_olga):
+    """republish(publication): the next version of mill_alice's published EPD, reviewed and published."""
+    from declarations import editing, workflow
+    from registry import publishing
+    from verification import checks, review
+    from verification.models import StoredFinding
+
+    def make(publication):
+        draft = editing.start_new_version(publication.declaration, actor=mill_alice)
+        draft, _ = workflow.submit(draft, actor=mill_alice)
+        checks.run_checks(draft)  # nothing to do if an in-process task ran them at commit already
+        draft.refresh_from_db()
+        review.assign(draft, verifier_vera, by=operator_olga)
+        review.update_checklist(draft, verifier=verifier_vera, items=dict.fromkeys(review.CHECKLIST, True))
+        for finding in StoredFinding.objects.filter(check_run__revision__declaration=draft, severity="warning"):
+            review.acknowledge(finding, verifier=verifier_vera, comment="ok")
+        review.approve(draft, verifier=verifier_vera)
+        return publishing.publish(draft.pk)
 
     return make
 

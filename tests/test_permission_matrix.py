@@ -163,6 +163,10 @@ GET     /api/v1/manufacturers/                              -           200  200
 GET     /api/v1/changes/                                    -           200  200   200  200  200    200
 GET     /api/v1/changes.atom                                -           200  200   200  200  200    200
 GET     /api/v1/exports/epds.jsonl.gz                       -           200  200   200  200  200    200
+
+# ---- the openEPD read API (registry/openepd_api.py)
+GET     /api/openepd/epds/{openxpd_id}                      published   200  200   200  200  200    200
+GET     /api/openepd/v2/epds/search                         -           200  200   200  200  200    200
 """
 
 
@@ -316,11 +320,12 @@ def request_for(row: Row, world: World) -> tuple[str, dict | None, str | None]:
         path = path.replace("{id}", str(pk))
     number = world.published.registration_number
     path = path.replace("{registration_number}", number).replace("{name}", ArtefactName.PDF)
-    path = path.replace("{code}", "en17662").replace("{fmt}", "csv")
+    path = path.replace("{code}", "en17662").replace("{fmt}", "csv").replace("{openxpd_id}", world.published.entry.openepd_id)
     query = {
         "/api/v1/log/proof/inclusion": "?leaf_index=0",
         "/api/v1/log/proof/consistency": "?first=1",
         "/api/v1/log/entries": "?start=0",
+        "/api/openepd/v2/epds/search": '?omf=search("Steel")',
     }.get(row.path, "")
     url = path + query
     tail = row.path.rsplit("}", 1)[-1] if "}" in row.path else row.path

@@ -159,6 +159,9 @@ class VerificationStatement(ImmutableRowMixin, models.Model):
     verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     verifier_name = models.CharField(max_length=200)
     body_name = models.CharField(max_length=200)
+    body_website = models.URLField(
+        blank=True, help_text=_("The verification body's website when it approved: openEPD names organisations by web domain.")
+    )
     accreditation_number = models.CharField(max_length=80)
     accredited_by = models.CharField(max_length=120, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXTERNAL)
@@ -175,6 +178,7 @@ class VerificationStatement(ImmutableRowMixin, models.Model):
             "type": self.kind,
             "verifier": self.verifier_name,
             "body": self.body_name,
+            "body_website": self.body_website,
             "accreditation": f"{self.accredited_by} {self.accreditation_number}".strip(),
             "date": self.verified_on.isoformat(),
             "follow_up": self.follow_up,

@@ -260,6 +260,7 @@ def approve(
             verifier=verifier,
             verifier_name=verifier.get_full_name() or verifier.username,
             body_name=assignment.accreditation.body.name,
+            body_website=assignment.accreditation.body.website,
             accreditation_number=assignment.accreditation.number,
             accredited_by=assignment.accreditation.accredited_by,
             kind=kind,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from .. import catalogue, imports
+from .. import catalogue, imports, locations
 from ..errors import InvalidFile
 from ..validation import ERROR, Finding, declared_mass_kg, parse_value
 from .grid import (
@@ -100,6 +100,11 @@ def _convert(spec: DeclarationField, raw: object, pcr_codes: Collection[str]) ->
         if re.fullmatch(r"[A-Za-z]{2}", text):
             return text.upper(), None
         return None, _("use the two-letter ISO country code, e.g. CN or DE")
+    if spec.kind == "olc":
+        try:
+            return locations.plus_code(text), None
+        except ValueError as error:
+            return None, str(error)
     if spec.kind == "date":
         if isinstance(raw, datetime.datetime):
             return raw.date(), None
@@ -196,7 +201,14 @@ def _as_model_fields(values: dict[str, object]) -> tuple[dict[str, object], list
         fields["scenarios"] = scenarios
     plants = []
     if values.get("plant_name") and values.get("plant_country"):
-        plants.append({"name": values["plant_name"], "country": values["plant_country"], "city": values.get("plant_city") or ""})
+        plants.append(
+            {
+                "name": values["plant_name"],
+                "country": values["plant_country"],
+                "city": values.get("plant_city") or "",
+                "olc": values.get("plant_olc") or "",
+            }
+        )
     return fields, plants
 
 

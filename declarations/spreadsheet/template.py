@@ -69,6 +69,14 @@ DECLARATION_FIELDS: tuple[DeclarationField, ...] = (
     DeclarationField("plant_name", "Manufacturing plant", "生产工厂", "plant", required=True),
     DeclarationField("plant_country", "Plant country (ISO code, e.g. CN)", "工厂所在国家（ISO 代码，如 CN）", "country", required=True),
     DeclarationField("plant_city", "Plant city", "工厂所在城市", "plant", max_length=100),
+    DeclarationField(
+        "plant_olc",
+        "Plant location: plus code, or latitude, longitude",
+        "工厂位置：Plus Code，或纬度, 经度",
+        "olc",
+        note="e.g. 8Q33CF4Q+QR or 31.4069, 121.4896",
+        max_length=40,
+    ),
 )
 FIELD_BY_KEY = {f.key: f for f in DECLARATION_FIELDS}
 

@@ -13,7 +13,10 @@ def test_producer_creates_a_draft(client_for, mill_alice):
             "category": "flat.hrc",
             "production_route": "bf_bof",
             "pcr": "en17662",
-            "plants": [{"name": "Baoshan works", "country": "CN", "city": "Shanghai"}],
+            "plants": [
+                {"name": "Baoshan works", "country": "CN", "city": "Shanghai", "olc": "31.4069, 121.4896"},
+                {"name": "Luojing plate mill", "country": "CN"},
+            ],
         },
         format="json",
     )
@@ -22,7 +25,11 @@ def test_producer_creates_a_draft(client_for, mill_alice):
     assert body["status"] == "draft"
     assert body["version"] == 1
     assert body["organization"] == "Huadong Iron & Steel Co."
-    assert body["plants"] == [{"name": "Baoshan works", "country": "CN", "city": "Shanghai"}]
+    # The location is kept as the full plus code, however it was given.
+    assert body["plants"] == [
+        {"name": "Baoshan works", "country": "CN", "city": "Shanghai", "olc": "8Q33CF4Q+QR"},
+        {"name": "Luojing plate mill", "country": "CN", "city": "", "olc": ""},
+    ]
 
 
 def test_create_names_the_bad_field(client_for, mill_alice):
@@ -31,13 +38,13 @@ def test_create_names_the_bad_field(client_for, mill_alice):
         {
             "product_name": "Rebar",
             "category": "long.nonsense",
-            "plants": [{"name": "P", "country": "China"}],
+            "plants": [{"name": "P", "country": "China"}, {"name": "Q", "country": "CN", "olc": "6FJ7+QW Shanghai"}],
         },
         format="json",
     )
     assert response.status_code == 400
     fields = {f["field"] for f in response.json()["error"]["findings"]}
-    assert fields == {"category", "plants[0].country"}
+    assert fields == {"category", "plants[0].country", "plants[1].olc"}
     assert Declaration.objects.count() == 0
 
 
@@ -181,3 +188,16 @@ def test_a_patch_gives_each_plant_whole(client_for, make_declaration, mill_alice
     response = client_for(mill_alice).patch(f"/api/v1/declarations/{declaration.pk}/", {"plants": [plant]}, format="json")
     assert response.status_code == 400, response.content
     assert [f["field"] for f in response.json()["error"]["findings"]] == [field]
+
+
+def test_a_partial_update_still_needs_whole_plants(client_for, make_declaration, mill_alice):
+    """PATCH makes the declaration's fields optional, not a plant's name or country (DRF passes `partial` on)."""
+    declaration = make_declaration()
+
+    response = client_for(mill_alice).patch(
+        f"/api/v1/declarations/{declaration.pk}/", {"plants": [{"country": "CN", "olc": "8Q33CF4Q+QR"}, {"name": "Works"}]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert {f["field"] for f in response.json()["error"]["findings"]} == {"plants[0].name", "plants[1].country"}
+    assert [p.name for p in declaration.plants.all()] == ["Plant 1"]

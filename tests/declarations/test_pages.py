@@ -70,6 +70,7 @@ def editor_post(**overrides) -> dict:
         "plants-0-name": "Baoshan works",
         "plants-0-country": "cn",
         "plants-0-city": "Shanghai",
+        "plants-0-olc": "8q33cf4q+qr",
         "plants-1-name": "",
         "plants-1-country": "",
         "plants-1-city": "",
@@ -194,18 +195,20 @@ def test_editor_creates_a_draft(mill_alice):
     assert declaration.standards == ["EN 10025-2", "GB/T 700"]
     assert declaration.grades == ["S235JR", "Q235B"]
     assert declaration.scenarios == {"C2": {"description": "Truck to the scrap yard", "distance_km": 120}, "C3": "Sorting and shredding"}
-    assert [(p.name, p.country, p.city) for p in declaration.plants.all()] == [("Baoshan works", "CN", "Shanghai")]
+    assert [(p.name, p.country, p.city, p.olc) for p in declaration.plants.all()] == [("Baoshan works", "CN", "Shanghai", "8Q33CF4Q+QR")]
 
 
 def test_editor_shows_errors_next_to_fields_and_saves_nothing(mill_alice):
     response = logged_in(mill_alice).post(
         "/declarations/new/",
-        editor_post(product_name="", recycled_content="150", **{"plants-0-country": "China", "scenario-A4_km": "-5"}),
+        editor_post(
+            product_name="", recycled_content="150", **{"plants-0-country": "China", "plants-0-olc": "by the river", "scenario-A4_km": "-5"}
+        ),
     )
     assert response.status_code == 200
     assert Declaration.objects.count() == 0
     html = response.content.decode()
-    for field_id in ("id_product_name", "id_recycled_content", "id_plants-0-country", "id_scenario-A4_km"):
+    for field_id in ("id_product_name", "id_recycled_content", "id_plants-0-country", "id_plants-0-olc", "id_scenario-A4_km"):
         field = re.search(rf'<div class="field has-error[^"]*">((?:(?!</div>).)*id="{field_id}"(?:(?!</div>).)*)</div>', html, re.S)
         assert field, field_id
         assert 'class="errorlist' in field.group(1), field_id

@@ -5,10 +5,12 @@
 Manufacturers (one per ~25 EPDs, so several thousand at 100,000), EPDs, published declarations, their
 publications (a full document from declarations.samples, i.e. values from the reference ranges by route and
 category) and registry entries, written with bulk inserts in batches behind a progress bar.
+Each carries its openEPD document (built, not validated, as compact JSON: tests read that build strictly).
 What they do not have: signed artefacts (no PDF is rendered) and transparency-log entries, so the change
 feed and verify know nothing of them; search, detail, versions, categories and manufacturers do.
 """
 
+import json
 import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +24,7 @@ from accounts.models import Organization, User
 from declarations import catalogue
 from declarations.models import EPD, Declaration
 from declarations.samples import sample_document
+from registry import exports
 from registry.documents import REGISTRATION_PREFIX
 from registry.models import Publication, RegistryEntry, RegistryStatus
 
@@ -147,6 +150,7 @@ class Command(BaseCommand):
                 valid_until=date.fromisoformat(document["valid_until"]),
                 published_at=timezone.make_aware(datetime.combine(date.fromisoformat(document["issued"]), datetime.min.time())),
                 document=document,
+                openepd=json.dumps(exports.openepd_document(document, validate=False), ensure_ascii=False, separators=(",", ":")),
             )
             for declaration, epd, document in zip(declarations, epds, documents, strict=True)
         )
@@ -172,6 +176,7 @@ class Command(BaseCommand):
                     publication=publication,
                     registration_number=publication.registration_number,
                     version=1,
+                    openepd_id=exports.openxpd_id(document),
                     is_latest=True,
                     status=status,
                     status_changed_at=publication.published_at,

@@ -19,13 +19,13 @@ from verification.models import Accreditation, StoredFinding
 PASSWORD = "demo-pass-2026"
 
 ORGANIZATIONS = [
-    # name, name_zh, kind, country, city, address
-    ("Huadong Iron & Steel Co.", "华东钢铁股份有限公司", "producer", "CN", "Shanghai", "1 Steel Road, Baoshan District, Shanghai"),
-    ("Jiangnan Rebar Mill", "江南钢筋有限公司", "producer", "CN", "Changzhou", "88 Binjiang Road, Changzhou, Jiangsu"),
-    ("Iberia Perfiles S.A.", "", "producer", "ES", "Bilbao", "Polígono Industrial 12, 48950 Bilbao"),
-    ("Veritas Certification GmbH", "", "verification_body", "DE", "Berlin", "Friedrichstraße 100, 10117 Berlin"),
-    ("SinoCert LCA Services", "中认生命周期评价服务中心", "verification_body", "CN", "Beijing", "Haidian District, Beijing"),
-    ("Steel EPD Programme", "钢铁EPD项目运营方", "operator", "CH", "Geneva", "Rue du Rhône 1, 1204 Geneva"),
+    # name, name_zh, kind, country, city, address, website (openEPD names organisations by its domain; .example is reserved)
+    ("Huadong Iron & Steel Co.", "华东钢铁股份有限公司", "producer", "CN", "Shanghai", "1 Steel Road, Baoshan District, Shanghai", "https://huadong-steel.example"),
+    ("Jiangnan Rebar Mill", "江南钢筋有限公司", "producer", "CN", "Changzhou", "88 Binjiang Road, Changzhou, Jiangsu", "https://jiangnan-rebar.example"),
+    ("Iberia Perfiles S.A.", "", "producer", "ES", "Bilbao", "Polígono Industrial 12, 48950 Bilbao", "https://www.iberia-perfiles.example"),
+    ("Veritas Certification GmbH", "", "verification_body", "DE", "Berlin", "Friedrichstraße 100, 10117 Berlin", "https://veritas-certification.example"),
+    ("SinoCert LCA Services", "中认生命周期评价服务中心", "verification_body", "CN", "Beijing", "Haidian District, Beijing", "https://sinocert-lca.example"),
+    ("Steel EPD Programme", "钢铁EPD项目运营方", "operator", "CH", "Geneva", "Rue du Rhône 1, 1204 Geneva", ""),
 ]
 
 USERS = [
@@ -39,7 +39,7 @@ USERS = [
     ("operator", "Olga", "Berg", "Steel EPD Programme", {"is_staff": True, "is_superuser": True}),
 ]
 
-# product, product_zh, category, route, standards, grades, A1-A3 GWP, plant (name, country, city), owner, target state
+# product, product_zh, category, route, standards, grades, A1-A3 GWP, plant (name, country, city, plus code), owner, target state
 DECLARATIONS = [
     (
         "Hot-rolled coil S355MC",
@@ -49,7 +49,7 @@ DECLARATIONS = [
         ["EN 10149-2", "GB/T 3274"],
         ["S355MC", "Q355B"],
         2230,
-        ("Baoshan works", "CN", "Shanghai"),
+        ("Baoshan works", "CN", "Shanghai", "8Q33CF4Q+QR"),
         "mill",
         "approved",
     ),
@@ -61,7 +61,7 @@ DECLARATIONS = [
         ["EN 10130"],
         ["DC04"],
         2380,
-        ("Baoshan works", "CN", "Shanghai"),
+        ("Baoshan works", "CN", "Shanghai", "8Q33CF4Q+QR"),
         "mill",
         "in_verification",
     ),
@@ -73,7 +73,7 @@ DECLARATIONS = [
         ["EN 10346"],
         ["DX51D+Z"],
         2560,
-        ("Baoshan works", "CN", "Shanghai"),
+        ("Baoshan works", "CN", "Shanghai", "8Q33CF4Q+QR"),
         "mill",
         "draft_incomplete",
     ),
@@ -85,7 +85,7 @@ DECLARATIONS = [
         ["EN 10025-3"],
         ["S355J2+N"],
         2450,
-        ("Luojing plate mill", "CN", "Shanghai"),
+        ("Luojing plate mill", "CN", "Shanghai", "8Q33F87X+7V"),
         "mill",
         "changes_requested",
     ),
@@ -97,7 +97,7 @@ DECLARATIONS = [
         ["GB/T 1499.2", "EN 10080"],
         ["HRB400E", "B500B"],
         620,
-        ("Changzhou EAF plant", "CN", "Changzhou"),
+        ("Changzhou EAF plant", "CN", "Changzhou", "8P3XRX88+MM"),
         "eafmill",
         "published_twice",
     ),
@@ -109,7 +109,7 @@ DECLARATIONS = [
         ["EN 16120"],
         ["SAE1008"],
         690,
-        ("Changzhou EAF plant", "CN", "Changzhou"),
+        ("Changzhou EAF plant", "CN", "Changzhou", "8P3XRX88+MM"),
         "eafmill",
         "draft",
     ),
@@ -121,7 +121,7 @@ DECLARATIONS = [
         ["EN 10365", "EN 10025-2"],
         ["S355JR", "S275JR"],
         540,
-        ("Bilbao sections mill", "ES", "Bilbao"),
+        ("Bilbao sections mill", "ES", "Bilbao", "8CMV737F+3V"),
         "sections",
         "approved",
     ),
@@ -133,11 +133,15 @@ DECLARATIONS = [
         ["EN 10248"],
         ["S430GP"],
         610,
-        ("Bilbao sections mill", "ES", "Bilbao"),
+        ("Bilbao sections mill", "ES", "Bilbao", "8CMV737F+3V"),
         "sections",
         "submitted_unassigned",
     ),
 ]
+
+# The PCR of each demo category where it is not EN 17662 (IBU for German-style rebar, the International EPD
+# System's PCR 2019:14 for the Spanish sections, as Spanish mills use).
+DEMO_PCR = {"long.rebar": "ibu-reinforcing-steel", "long.sections": "ies-2019-14", "long.sheetpile": "ies-2019-14"}
 
 
 class Command(BaseCommand):
@@ -158,8 +162,10 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             organizations = {
-                name: Organization.objects.create(name=name, name_zh=zh, kind=kind, country=country, city=city, address=address)
-                for name, zh, kind, country, city, address in ORGANIZATIONS
+                name: Organization.objects.create(
+                    name=name, name_zh=zh, kind=kind, country=country, city=city, address=address, website=website
+                )
+                for name, zh, kind, country, city, address, website in ORGANIZATIONS
             }
             users = {}
             for username, first, last, org, extra in USERS:
@@ -208,7 +214,7 @@ class Command(BaseCommand):
             "recycled_content": sample.recycled_content,
             "description": f"{name} for construction, produced by the {route.replace('_', '-').upper()} route.",
             "declared_unit": "1 t",
-            "pcr": PCR.objects.get(code="en17662" if category != "long.rebar" else "ibu-reinforcing-steel"),
+            "pcr": PCR.objects.get(code=DEMO_PCR.get(category, "en17662")),
             "lca_software": "LCA for Experts 10.7",
             "background_database": "Sphera MLC 2024.1",
             "reference_year": 2025,
@@ -229,7 +235,7 @@ class Command(BaseCommand):
             },
         }
         declaration = editing.create_declaration(
-            user.organization, actor=user, plants=[dict(zip(("name", "country", "city"), plant, strict=True))], **fields
+            user.organization, actor=user, plants=[dict(zip(("name", "country", "city", "olc"), plant, strict=True))], **fields
         )
         if target == "draft_incomplete":
             return declaration

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('declarations', '0002_append_only_and_pcr_catalogue'),
+        ('declarations', '0003_plant_olc_and_pcr_links'),
     ]
 
     operations = [
