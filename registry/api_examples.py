@@ -97,6 +97,11 @@ DOCUMENTS = [
         value='<?xml version="1.0" encoding="UTF-8"?>\n<processDataSet xmlns="http://lca.jrc.it/ILCD/Process">…</processDataSet>\n',
         media_type="application/xml",
     ),
+    OpenApiExample(
+        "ilcd.zip (ILCD+EPD archive with every referenced dataset and the signed PDF)",
+        external_value=f"{SITE}/api/v1/epds/{NUMBER}/ilcd.zip",
+        media_type="application/zip",
+    ),
 ]
 CATEGORIES = [
     OpenApiExample(

@@ -117,13 +117,19 @@ class EpdView(PublicView):
         parameters=[
             OpenApiParameter(
                 "openxpd_id",
-                {"type": "string", "pattern": "^[0-9A-HJKMNP-UW-Z]{8}$"},
+                {"type": "string", "pattern": "^[0-9A-HJKMNP-UW-Z]{8}$", "minLength": 8, "maxLength": 8},
                 location=OpenApiParameter.PATH,
                 description="the version's openEPD id (open xPD UUID), e.g. SE0007P0",
             ),
             OpenApiParameter(
                 "fields",
-                {"type": "array", "items": {"type": "string", "enum": EPD_FIELDS}, "minItems": 1, "uniqueItems": True},
+                {
+                    "type": "array",
+                    "items": {"type": "string", "enum": EPD_FIELDS},
+                    "minItems": 1,
+                    "maxItems": len(EPD_FIELDS),
+                    "uniqueItems": True,
+                },
                 explode=False,
                 description="only these top-level fields (id, doctype and openepd_version always), comma-separated",
             ),

@@ -74,6 +74,8 @@ def test_every_query_and_path_parameter_is_bounded(document):
         for parameter in operation.get("parameters", []):
             schema = parameter.get("schema", {})
             kind = schema.get("type")
+            if kind == "array" and "maxItems" in schema:  # a bounded list of bounded items
+                schema, kind = schema.get("items", {}), schema.get("items", {}).get("type")
             if kind == "string":
                 bounded = "enum" in schema or "maxLength" in schema or schema.get("format") in ("date", "date-time")
             elif kind in ("integer", "number"):
