@@ -204,6 +204,13 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "from_status", "to_status", "comment"]
 
 
+class RegistrationSerializer(serializers.Serializer):
+    programme_operator = TextField(max_length=200, help_text="e.g. EPD International AB")
+    registration_number = TextField(max_length=100, help_text="the EPD's number there, e.g. S-P-01937")
+    verifier = TextField(max_length=200, required=False, help_text="who verified it for that programme")
+    url = serializers.URLField(max_length=500, required=False, help_text="the EPD's page there")
+
+
 @extend_schema_serializer(examples=api_examples.DECLARATION_EXAMPLES)
 class DeclarationSerializer(serializers.ModelSerializer):
     plants = PlantSerializer(many=True, required=False)
@@ -218,6 +225,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     standards = serializers.ListField(child=TextField(max_length=60), required=False, max_length=30)
     grades = serializers.ListField(child=TextField(max_length=60), required=False, max_length=50)
     scenarios = serializers.DictField(required=False, help_text='Per module (A4, C1…): a text or {"description", "distance_km"}')
+    registrations_elsewhere = RegistrationSerializer(
+        many=True, required=False, max_length=10, help_text="Where else this EPD is registered (an EPD first issued elsewhere)"
+    )
+    other_names = serializers.DictField(
+        child=TextField(max_length=200), required=False, help_text='The name in other languages: {"de": "Betonstahl"}'
+    )
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
     # Each field takes the JSON type its schema says and nothing DRF would coerce: DRF's CharField took 1e-07 and
@@ -247,12 +260,22 @@ class DeclarationSerializer(serializers.ModelSerializer):
             *editing.EDITABLE_FIELDS,
             "plants",
             "declared_modules",
+            "results_method",
             "report",
             "created_at",
             "updated_at",
             "submitted_at",
         ]
-        read_only_fields = ["version", "status", "revision", "declared_modules", "created_at", "updated_at", "submitted_at"]
+        read_only_fields = [
+            "version",
+            "status",
+            "revision",
+            "declared_modules",
+            "results_method",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ]
         # recycled_content: the database refuses anything outside 0–100 % (a CHECK constraint), so say it here first.
         extra_kwargs = {"product_name": {"required": True}, "recycled_content": {"min_value": 0, "max_value": 100}}
 
@@ -284,6 +307,20 @@ class ResultsSerializer(serializers.Serializer):
     declared_modules = serializers.ListField(child=serializers.CharField())
     results = serializers.DictField(child=serializers.DictField(child=serializers.CharField(allow_null=True)))
     warnings = FindingSerializer(many=True, required=False)
+
+
+class TakenSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="the declaration's field")
+    label = serializers.CharField()
+    before = serializers.CharField(allow_blank=True)
+    after = serializers.CharField(allow_blank=True)
+    where = serializers.CharField(help_text="where the file states it")
+
+
+@extend_schema_serializer(examples=api_examples.IMPORT_EXAMPLES)
+class ImportSerializer(ResultsSerializer):
+    taken = TakenSerializer(many=True, help_text="Declaration fields taken from the file (ILCD+EPD and openEPD state them)")
+    left = FindingSerializer(many=True, help_text="What submission still needs, field by field")
 
 
 @extend_schema_serializer(examples=api_examples.FILE_UPLOAD_EXAMPLES)
@@ -376,27 +413,44 @@ class DeclarationViewSet(
         summary="Import results from a file",
         description="The platform's spreadsheet template (XLSX or CSV), an openEPD JSON document, or an ILCD+EPD "
         "XML/ZIP. The format is recognised from the content. With any error nothing is saved; every problem "
-        "is listed with its row and column.",
+        "is listed with its row and column. An EPD published elsewhere (ILCD+EPD, openEPD) brings its declaration "
+        "too: product names, declared unit, dates of issue and validity, PCR, characterisation method, programme "
+        "operator and registration number, practitioner, verifier, background database, scenarios. `taken` lists "
+        "each field the file filled (before and after), `left` what submission still needs.",
         request={"multipart/form-data": FileUploadSerializer},
-        responses={200: ResultsSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
+        responses={200: ImportSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
     )
     @action(detail=True, methods=["post"], url_path="results/import", parser_classes=[parsers.MultiPartParser])
     def import_results(self, request, pk=None):
         declaration = self.get_object()
         upload = _uploaded_file(request)
-        parsed = imports.read_results_file(upload.name, upload.read(), declared_unit=declaration.declared_unit)
-        return self._replace(declaration, parsed)
+        parsed = imports.read_results_file(upload.name, upload.read(), declared_unit=declaration.declared_unit, take_declared_unit=True)
+        report = editing.import_file(declaration, parsed, actor=request.user)
+        return self._results(
+            declaration,
+            report.findings,
+            taken=[vars(t) for t in report.taken],
+            left=[f.as_dict() for f in report.left],
+        )
 
     def _replace(self, declaration, parsed):
         warnings = editing.replace_results(
-            declaration, parsed.cells, parsed.declared_modules, actor=self.request.user, parse_findings=parsed.findings
+            declaration,
+            parsed.cells,
+            parsed.declared_modules,
+            actor=self.request.user,
+            parse_findings=parsed.findings,
         )
+        return self._results(declaration, warnings)
+
+    def _results(self, declaration, warnings, **more):
         declaration.refresh_from_db()
         return Response(
             {
                 "declared_modules": declaration.declared_modules,
                 "results": declaration.results_document(),
                 "warnings": [w.as_dict() for w in warnings],
+                **more,
             }
         )
 

@@ -77,6 +77,32 @@ RESULTS = {
     ],
 }
 RESULTS_EXAMPLES = [OpenApiExample("The matrix", value=RESULTS, response_only=True)]
+IMPORT_EXAMPLES = [
+    OpenApiExample(
+        "An EPD published elsewhere, as ILCD+EPD",
+        value={
+            **RESULTS,
+            "taken": [
+                {
+                    "field": "original_issue_date",
+                    "label": "first issued on",
+                    "before": "",
+                    "after": "2023-05-02",
+                    "where": "processInformation/time/common:other/epd2:publicationDateOfEPD",
+                },
+                {
+                    "field": "characterisation_method",
+                    "label": "characterisation factors",
+                    "before": "",
+                    "after": "EF 3.0",
+                    "where": "LCIAResults/LCIAResult[1]/referenceToLCIAMethodDataSet",
+                },
+            ],
+            "left": [{"severity": "error", "check": "field", "message": "Choose the production route.", "field": "production_route"}],
+        },
+        response_only=True,
+    )
+]
 
 FINDING = {
     "severity": "error",

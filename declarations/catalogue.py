@@ -5,6 +5,7 @@ Steel product categories and production routes follow reference/steel.md §2 and
 """
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -150,6 +151,18 @@ def module_code(text: object) -> str | None:
     key = text.translate(_DASHES).upper().replace(" ", "").replace("\u00a0", "")
     key = _MODULE_SPELLINGS.get(key, key)
     return key if key in modules() else None
+
+
+EN15804_A2 = "EN 15804+A2"
+
+
+def standard_name(core_standard: str) -> str:
+    """The short name a compliance claim uses: "EN 15804:2012+A2:2019" → "EN 15804+A2", "ISO 21930:2017" stays."""
+    text = " ".join((core_standard or "").upper().replace("DIN ", "").split())
+    match = re.match(r"EN 15804(?::\d{4})?\s*\+\s*(A\d)", text)
+    if match:
+        return f"EN 15804+{match.group(1)}"
+    return core_standard.strip()
 
 
 def mandatory_indicator_codes() -> list[str]:

@@ -5,18 +5,26 @@ Each function locks the row, checks that it is still editable, and saves everyth
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 
+from . import locations
 from .errors import FileTooLarge, InvalidDeclaration, InvalidFile, NotEditable, TransitionForbidden
 from .models import EPD, Declaration, Plant, Result
-from .validation import ERROR, Finding, ResultCell, errors, normalise_unit, validate
+from .validation import ERROR, Finding, ResultCell, check_submission_fields, errors, normalise_unit, validate
 from .workflow import IN_PROGRESS, Status
+
+if TYPE_CHECKING:
+    from . import imports
 
 EDITABLE_FIELDS = (
     "product_name",
@@ -45,6 +53,10 @@ EDITABLE_FIELDS = (
     "biogenic_carbon_product",
     "biogenic_carbon_packaging",
     "valid_until",
+    "original_issue_date",
+    "registrations_elsewhere",
+    "other_names",
+    "pcr_named",
 )
 
 
@@ -69,11 +81,28 @@ def _save_plants(declaration: Declaration, plants: Iterable[dict]) -> None:
     )
 
 
-def create_declaration(organization: Organization, *, actor, plants: Iterable[dict] = (), **fields) -> Declaration:
-    """A new EPD with its first version, as a draft."""
+# Fields whose constraints live in their model validators (JSON shapes): every input path runs them here.
+VALIDATED_FIELDS = ("registrations_elsewhere", "other_names")
+
+
+def _check_fields(fields: dict) -> None:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    findings = []
+    for name in VALIDATED_FIELDS:
+        if name in fields:
+            try:
+                Declaration._meta.get_field(name).run_validators(fields[name])
+            except ValidationError as exc:
+                findings += [Finding(ERROR, "field", message, field=name) for message in exc.messages]
+    if findings:
+        raise InvalidDeclaration(findings)
+
+
+def create_declaration(organization: Organization, *, actor, plants: Iterable[dict] = (), **fields) -> Declaration:
+    """A new EPD with its first version, as a draft."""
+    _check_fields(fields)
     with transaction.atomic():
         epd = EPD.objects.create(organization=organization)
         declaration = Declaration.objects.create(epd=epd, version=1, created_by=actor, **fields)
@@ -114,9 +143,7 @@ def start_new_version(published: Declaration, *, actor) -> Declaration:
 
 
 def update_declaration(declaration: Declaration, *, actor, plants: Iterable[dict] | None = None, **fields) -> Declaration:
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    _check_fields(fields)
     with transaction.atomic():
         locked = _lock_editable(declaration)
         for name, value in fields.items():
@@ -134,33 +161,140 @@ def replace_results(
     *,
     actor,
     parse_findings: Iterable[Finding] = (),
+    results_method: str = "",
 ) -> list[Finding]:
     """Replace the whole results matrix, or save nothing.
 
     `parse_findings` are what the reader found while reading the file (bad numbers, unknown codes);
-    together with the validator's findings they are all reported at once. Returns the warnings.
+    together with the validator's findings they are all reported at once. Returns the warnings and notes.
+    `results_method` is what the results' own indicator identifiers say about their method ("" when nothing).
     """
+    return _replace(declaration, cells, declared_modules, parse_findings=parse_findings, fields={"results_method": results_method})
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A declaration field an import filled from the file: what it was, what it is now, where the file says so."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+    where: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    findings: list[Finding]  # warnings and notes; errors raise
+    taken: list[Taken] = dc_field(default_factory=list)
+    left: list[Finding] = dc_field(default_factory=list)  # what submission still needs, by field
+
+
+def import_file(declaration: Declaration, parsed: "imports.ParsedResults", *, actor) -> ImportReport:
+    """Results and what the file states about the declaration (names, dates, PCR, method, registrations…), saved
+    together or not at all. The file's statements replace the draft's values; the report lists each change and
+    what is still to fill before submission, so nothing is silently defaulted or silently kept."""
+    fields, plants = _stated_fields(parsed.stated)
+    methods = sorted({method for method, _where in parsed.method_evidence})
+    fields["results_method"] = methods[0] if len(methods) == 1 else ""
+    before = Declaration.objects.with_related().get(pk=declaration.pk)
+    findings = _replace(declaration, parsed.cells, parsed.declared_modules, parse_findings=parsed.findings, fields=fields, plants=plants)
+    after = Declaration.objects.with_related().get(pk=declaration.pk)
+    taken = [
+        Taken(name, _label(name), _shown(before, name), _shown(after, name), parsed.stated.where[name])
+        for name in (*fields, *(["plants"] if plants is not None else []))
+        if name in parsed.stated.where
+    ]
+    left = [f for f in check_submission_fields(after.facts()) if f.check in ("field", "standard")]
+    return ImportReport(findings=findings, taken=taken, left=left)
+
+
+def _stated_fields(stated: "imports.Stated") -> tuple[dict, list[dict] | None]:
+    fields = {name: value for name, value in stated.values.items() if name in EDITABLE_FIELDS}
+    plants = stated.values.get("plants")
+    return fields, (list(plants) if isinstance(plants, list) else None)
+
+
+def _label(name: str) -> str:
+    return str(_("manufacturing plants")) if name == "plants" else str(Declaration._meta.get_field(name).verbose_name)
+
+
+def _plant_problems(plants: list[dict]) -> list[Finding]:
+    """Plants a file states: each with a name and a two-letter country; a location, when given, a plus code."""
+    findings = []
+    for index, plant in enumerate(plants):
+        where = f"plants[{index}]"
+        if not str(plant.get("name") or "").strip():
+            findings.append(Finding(ERROR, "field", _("The file names a plant without a name."), field=f"{where}.name"))
+        country = str(plant.get("country") or "")
+        if not (len(country) == 2 and country.isalpha()):
+            findings.append(
+                Finding(
+                    ERROR,
+                    "field",
+                    _("Plant “%(name)s” has no two-letter country code (e.g. CN).") % {"name": plant.get("name", "")},
+                    field=f"{where}.country",
+                )
+            )
+        if plant.get("olc"):
+            try:
+                plant["olc"] = locations.plus_code(str(plant["olc"]))
+            except ValueError as exc:
+                findings.append(Finding(ERROR, "field", str(exc), field=f"{where}.olc"))
+    return findings
+
+
+def _shown(declaration: Declaration, name: str) -> str:
+    if name == "plants":
+        return "; ".join(f"{p.name} ({p.country})" for p in declaration.plants.all())
+    value = getattr(declaration, name)
+    if isinstance(value, list):
+        return "; ".join(" · ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {item.get('description', item) if isinstance(item, dict) else item}" for key, item in value.items())
+    return "" if value is None else str(value)
+
+
+def _replace(
+    declaration: Declaration,
+    cells: list[ResultCell],
+    declared_modules: list[str],
+    *,
+    parse_findings: Iterable[Finding],
+    fields: dict,
+    plants: list[dict] | None = None,
+) -> list[Finding]:
     findings = list(parse_findings)
     normalised = []
     for cell in cells:
         cell, unit_findings = normalise_unit(cell)
         normalised.append(cell)
         findings += unit_findings
+    if set(fields) - {"results_method"}:
+        _check_fields({k: v for k, v in fields.items() if k != "results_method"})
+    # The checks see the declaration as it will be: with the file's declared unit, dates and method.
+    candidate = Declaration.objects.get(pk=declaration.pk)
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    facts = candidate.facts(cells=normalised, declared_modules=declared_modules)
+    if plants is not None:
+        facts.plants = len(plants)
+        findings += _plant_problems(plants)
     # A cell the reader already reported (a bad number, say) is not reported again as "no value" (P18).
     reported = {(f.indicator, f.module) for f in findings if f.severity == ERROR and f.indicator}
-    findings += [
-        f
-        for f in validate(declaration.facts(cells=normalised, declared_modules=declared_modules))
-        if not (f.check == "P18" and (f.indicator, f.module) in reported)
-    ]
+    findings += [f for f in validate(facts) if not (f.check == "P18" and (f.indicator, f.module) in reported)]
     if errors(findings):
         raise InvalidDeclaration(findings)
     with transaction.atomic():
         locked = _lock_editable(declaration)
+        for name, value in fields.items():
+            setattr(locked, name, value)
         locked.results.all().delete()
         Result.objects.bulk_create(Result.given(locked, c.indicator, c.module, c.value) for c in normalised)
         locked.declared_modules = list(declared_modules)
-        locked.save(update_fields=["declared_modules", "updated_at"])
+        locked.save()
+        if plants is not None:
+            _save_plants(locked, plants)
     return findings
 
 

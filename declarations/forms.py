@@ -70,7 +70,58 @@ class ListField(forms.CharField):
             raise forms.ValidationError(_("At most 50 entries."))
 
 
+class RegistrationsField(forms.CharField):
+    """One registration per line: "Programme operator | Registration number | Verifier | Link" (the last two optional)."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+    KEYS = ("programme_operator", "registration_number", "verifier", "url")
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(" | ".join(entry.get(key, "") for key in self.KEYS).rstrip(" |") for entry in value)
+        return value
+
+    def to_python(self, value) -> list[dict]:
+        entries = []
+        for line in (super().to_python(value) or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) < 2 or len(parts) > 4:
+                raise forms.ValidationError(_("Write each registration as: programme operator | registration number | verifier | link."))
+            entries.append({key: part for key, part in zip(self.KEYS, parts, strict=False) if part})
+        return entries
+
+
+class NamesField(forms.CharField):
+    """One name per line: "de: Betonstahl"."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value):
+        return "\n".join(f"{language}: {name}" for language, name in value.items()) if isinstance(value, dict) else value
+
+    def to_python(self, value) -> dict:
+        names = {}
+        for line in (super().to_python(value) or "").splitlines():
+            if not line.strip():
+                continue
+            language, separator, name = line.partition(":")
+            if not separator:
+                raise forms.ValidationError(_("Write each name as language code: name, e.g. de: Betonstahl."))
+            names[language.strip()] = name.strip()
+        return names
+
+
 class DeclarationForm(forms.ModelForm):
+    registrations_elsewhere = RegistrationsField(
+        label=_("also registered as"),
+        required=False,
+        help_text=_(
+            "For an EPD first published by another programme, one per line: programme operator | registration number | verifier | link"
+        ),
+    )
+    other_names = NamesField(label=_("product name in other languages"), required=False, help_text=_("One per line, e.g. de: Betonstahl"))
     standards = ListField(label=_("product standards"), required=False, help_text=_("Separate with commas, e.g. EN 10080, GB/T 1499.2"))
     grades = ListField(label=_("steel grades"), required=False, help_text=_("Separate with commas, e.g. B500B, HRB400E"))
 
@@ -85,6 +136,7 @@ class DeclarationForm(forms.ModelForm):
             "data_period_start": date_input(),
             "data_period_end": date_input(),
             "valid_until": date_input(),
+            "original_issue_date": date_input(),
         }
 
     def __init__(self, *args, **kwargs):

@@ -20,11 +20,28 @@ from .validation import ERROR, INFO, Finding, ResultCell, is_module_not_declared
 
 
 @dataclass
+class Stated:
+    """What a file states about the declaration beyond its results: field → value, and field → where it says so."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+
+    def set(self, name: str, value: object, where: str) -> None:
+        if value is None or value == "" or (isinstance(value, list | dict | tuple | set) and not value):
+            return
+        self.values[name] = value
+        self.where[name] = where
+
+
+@dataclass
 class ParsedResults:
     cells: list[ResultCell] = field(default_factory=list)
     declared_modules: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     declared_unit: str = ""  # as the file states it, when it does (the spreadsheet's "Declared unit" cell)
+    stated: Stated = field(default_factory=Stated)
+    # ("EF 3.0" or "EF 3.1", where): what the results' own indicator identifiers say about their method
+    method_evidence: list[tuple[str, str]] = field(default_factory=list)
 
     added: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)  # (indicator, module) of cells
     respelled: set[str] = field(default_factory=set, repr=False, compare=False)  # module spellings noted already

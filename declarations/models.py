@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +21,43 @@ def validate_openxpd_id(value: str) -> None:
         open_xpd_uuid.validate(open_xpd_uuid.sanitize(value))
     except (open_xpd_uuid.GuidValidationError, ValueError) as error:
         raise ValidationError(_("“%(value)s” is not an open xPD UUID (8 letters and digits, e.g. EC3E432H).") % {"value": value}) from error
+
+
+REGISTRATION_KEYS = {"programme_operator": 200, "registration_number": 100, "verifier": 200, "url": 500}
+
+
+def validate_registrations(value: object) -> None:
+    """A list of {"programme_operator", "registration_number", "verifier"?, "url"?}, each text short and given."""
+    if not isinstance(value, list) or len(value) > 10:
+        raise ValidationError(_("Give at most 10 registrations, each with programme operator and registration number."))
+    for index, entry in enumerate(value, 1):
+        if not isinstance(entry, dict) or set(entry) - set(REGISTRATION_KEYS):
+            raise ValidationError(
+                _("Registration %(n)s: only programme_operator, registration_number, verifier and url.") % {"n": index}
+            )
+        for key in ("programme_operator", "registration_number"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ValidationError(_("Registration %(n)s needs a %(key)s.") % {"n": index, "key": key.replace("_", " ")})
+        for key, limit in REGISTRATION_KEYS.items():
+            if key in entry and (not isinstance(entry[key], str) or len(entry[key]) > limit):
+                raise ValidationError(
+                    _("Registration %(n)s: %(key)s must be a text of at most %(limit)s characters.")
+                    % {"n": index, "key": key.replace("_", " "), "limit": limit}
+                )
+        url = entry.get("url")
+        if url and not url.startswith(("https://", "http://")):
+            raise ValidationError(_("Registration %(n)s: the link must start with https://.") % {"n": index})
+
+
+def validate_other_names(value: object) -> None:
+    """{language code: name}, e.g. {"de": "Betonstahl"}."""
+    if not isinstance(value, dict) or len(value) > 20:
+        raise ValidationError(_("Give the names as language code: name, for at most 20 languages."))
+    for language, name in value.items():
+        if not (isinstance(language, str) and re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language)):
+            raise ValidationError(_("“%(language)s” is not a language code such as de or pt-BR.") % {"language": str(language)[:20]})
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise ValidationError(_("The %(language)s name must be a text of 1 to 200 characters.") % {"language": language})
 
 
 class PCR(models.Model):
@@ -52,6 +90,15 @@ class PCR(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}".strip()
+
+    @property
+    def standard(self) -> str:
+        """What EPDs under this PCR comply with, in a claim's words ("EN 15804+A2", "ISO 21930:2017")."""
+        return catalogue.standard_name(self.core_standard) if self.is_en15804 else self.core_standard
+
+    @property
+    def is_en15804_a2(self) -> bool:
+        return self.standard == catalogue.EN15804_A2
 
 
 class EPD(models.Model):
@@ -117,8 +164,17 @@ class Declaration(models.Model):
     pcr = models.ForeignKey(PCR, on_delete=models.PROTECT, null=True, blank=True, verbose_name="PCR")
     lca_software = models.CharField(_("LCA software and version"), max_length=120, blank=True)
     background_database = models.CharField(_("background database and version"), max_length=120, blank=True)
+    # No default: EF 3.0 results left at a default were once published as EF 3.1. The mill declares it (or an
+    # import reads it), and `results_method` keeps what the imported results' own identifiers say.
     characterisation_method = models.CharField(
-        _("characterisation factors"), max_length=8, choices=CharacterisationMethod.choices, default=CharacterisationMethod.EF31
+        _("characterisation factors"), max_length=8, choices=CharacterisationMethod.choices, blank=True
+    )
+    results_method = models.CharField(
+        _("method of the imported results"),
+        max_length=8,
+        choices=CharacterisationMethod.choices,
+        blank=True,
+        help_text=_("EF 3.0 or EF 3.1 when the identifiers of the imported indicators belong to one of them only."),
     )
     reference_year = models.PositiveSmallIntegerField(_("reference year"), null=True, blank=True)
     data_period_start = models.DateField(_("data period from"), null=True, blank=True)
@@ -145,7 +201,31 @@ class Declaration(models.Model):
         _("biogenic carbon in packaging (kg C)"), max_digits=12, decimal_places=4, null=True, blank=True
     )
     valid_until = models.DateField(
-        _("valid until"), null=True, blank=True, help_text=_("At most five years from publication; empty means five.")
+        _("valid until"), null=True, blank=True, help_text=_("At most five years from the date of issue; empty means five.")
+    )
+    # An EPD published elsewhere first and registered here too: its own date of issue (validity counts from it),
+    # where else it is registered, and the names and PCR as its source states them.
+    original_issue_date = models.DateField(
+        _("first issued on"),
+        null=True,
+        blank=True,
+        help_text=_("When the EPD was first issued by another programme operator; its validity counts from that date."),
+    )
+    registrations_elsewhere = models.JSONField(
+        _("also registered as"),
+        default=list,
+        blank=True,
+        validators=[validate_registrations],
+        help_text=_("Other programmes' registrations of this EPD: programme operator, registration number, verifier, link."),
+    )
+    other_names = models.JSONField(
+        _("product name in other languages"), default=dict, blank=True, validators=[validate_other_names]
+    )
+    pcr_named = models.CharField(
+        _("PCR as the source names it"),
+        max_length=300,
+        blank=True,
+        help_text=_("The PCR an imported EPD names, kept when it is not (yet) one of the catalogue's."),
     )
 
     report = models.FileField(_("LCA project report"), upload_to=report_upload_path, blank=True)
@@ -202,10 +282,15 @@ class Declaration(models.Model):
             recycled_content=self.recycled_content,
             reference_year=self.reference_year,
             valid_until=self.valid_until,
-            issue_date=issue_date or timezone.localdate(),
+            issue_date=issue_date or self.original_issue_date or timezone.localdate(),
+            today=timezone.localdate(),
             renewable_electricity_claim=self.renewable_electricity_claim,
             product_name=self.product_name,
             pcr=self.pcr.code if self.pcr_id else "",
+            pcr_name=str(self.pcr) if self.pcr_id else "",
+            pcr_standard=self.pcr.standard if self.pcr_id else "",
+            characterisation_method=self.characterisation_method,
+            results_method=self.results_method,
             plants=len(plants),
             lca_software=self.lca_software,
             background_database=self.background_database,
@@ -231,6 +316,7 @@ class Declaration(models.Model):
             "product": {
                 "name": self.product_name,
                 "name_zh": self.product_name_zh,
+                "other_names": self.other_names,
                 "description": self.description,
                 "category": self.category,
                 "standards": self.standards,
@@ -259,9 +345,11 @@ class Declaration(models.Model):
                     "registration_id": self.pcr.registration_id,
                     "url": self.pcr.url,
                     "openepd_id": self.pcr.openepd_id,
+                    "standard": self.pcr.standard,
                 }
                 if self.pcr_id
                 else None,
+                "standard": self.pcr.standard if self.pcr_id else None,
                 "software": self.lca_software,
                 "background_database": self.background_database,
                 "characterisation_method": self.characterisation_method,
@@ -280,6 +368,8 @@ class Declaration(models.Model):
                 },
             },
             "results": self.results_document(),
+            "first_issued": self.original_issue_date.isoformat() if self.original_issue_date else None,
+            "registrations_elsewhere": self.registrations_elsewhere,
             "report_sha256": self.report_sha256 or None,
         }
 

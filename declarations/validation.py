@@ -72,6 +72,11 @@ class DeclarationFacts:
     has_report: bool = False
     # A4/C2 transport: distance in km per module, when the scenario states one (P15).
     transport_km: dict[str, Decimal] = field(default_factory=dict)
+    characterisation_method: str = ""  # as declared: "EF 3.0" or "EF 3.1"
+    results_method: str = ""  # what the imported results' indicator identifiers say, when they say one
+    pcr_name: str = ""
+    pcr_standard: str = ""  # what the PCR's core rules are, in a claim's words ("EN 15804+A2", "ISO 21930:2017")
+    today: date = field(default_factory=date.today)
 
 
 def _where(cell: ResultCell) -> dict:
@@ -326,8 +331,9 @@ def rescale(value: Decimal, factor: Decimal) -> Decimal:
 
 
 def rounding_allowance(values: Iterable[Decimal]) -> Decimal:
-    """How far a sum of printed values can be from the sum of the exact ones: half a unit in the last digit of each."""
-    return sum((last_digit_unit(v) / 2 for v in values), Decimal(0))
+    """How far a sum of printed values can be from the sum of the exact ones: half a unit in the last digit of each.
+    A bare "0" is an exact zero (a module with nothing in it), not a value rounded to the nearest whole unit."""
+    return sum((last_digit_unit(v) / 2 for v in values if not (v == 0 and v.as_tuple().exponent == 0)), Decimal(0))
 
 
 def within_rounding(total: Decimal, parts: Iterable[Decimal]) -> bool:
@@ -338,7 +344,9 @@ def within_rounding(total: Decimal, parts: Iterable[Decimal]) -> bool:
     """
     parts = list(parts)
     difference = abs(total - sum(parts, Decimal(0)))
-    tolerance = max(thresholds.SUM_TOLERANCE * abs(total), last_digit_unit(total), rounding_allowance([total, *parts]))
+    exact_zero = total == 0 and total.as_tuple().exponent == 0
+    floor = Decimal(0) if exact_zero else last_digit_unit(total)
+    tolerance = max(thresholds.SUM_TOLERANCE * abs(total), floor, rounding_allowance([total, *parts]))
     return difference <= tolerance
 
 
@@ -593,8 +601,22 @@ def add_years(day: date, years: int) -> date:
 
 
 def check_dates(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
-    """P21: at most five years of validity; producer data not older than five years."""
+    """P21: at most five years of validity from the date of issue (the first one, for an EPD registered elsewhere
+    first); not expired, not issued in the future; producer data not older than five years."""
     findings = []
+    if facts.issue_date > facts.today:
+        message = _("The date of issue %(issue)s is in the future.") % {"issue": facts.issue_date}
+        findings.append(Finding(ERROR, "P21", message, field="original_issue_date"))
+    if facts.valid_until and facts.valid_until < facts.today:
+        findings.append(
+            Finding(
+                ERROR,
+                "P21",
+                _("The EPD expired on %(until)s; an expired EPD cannot be registered. Renew it first (new data, new verification).")
+                % {"until": facts.valid_until},
+                field="valid_until",
+            )
+        )
     limit = add_years(facts.issue_date, thresholds.MAX_VALIDITY_YEARS)
     if facts.valid_until and facts.valid_until > limit:
         findings.append(
@@ -635,6 +657,25 @@ def check_dates(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
     return findings
 
 
+def check_method(facts: DeclarationFacts, matrix: Matrix) -> list[Finding]:
+    """The declared characterisation method against what the imported results' indicator identifiers say."""
+    if not facts.results_method or not facts.characterisation_method or facts.results_method == facts.characterisation_method:
+        return []
+    return [
+        Finding(
+            WARNING,
+            "method",
+            _(
+                "The declaration says its results are characterised with %(declared)s, but the imported results identify "
+                "their indicators by %(evidence)s identifiers. Check which method the LCA used: the published EPD will name "
+                "%(declared)s."
+            )
+            % {"declared": facts.characterisation_method, "evidence": facts.results_method},
+            field="characterisation_method",
+        )
+    ]
+
+
 CHECKS: list[Check] = [
     check_declared_unit,
     check_values_in_declared_modules,
@@ -645,6 +686,7 @@ CHECKS: list[Check] = [
     check_aggregation,
     check_negative_values,
     check_dates,
+    check_method,
 ]
 
 
@@ -659,9 +701,28 @@ def check_submission_fields(facts: DeclarationFacts) -> list[Finding]:
         ("lca_software", facts.lca_software, _("Name the LCA software and its version.")),
         ("background_database", facts.background_database, _("Name the background database and its version.")),
         ("reference_year", facts.reference_year, _("Give the reference year of the data.")),
+        (
+            "characterisation_method",
+            facts.characterisation_method,
+            _("Say which characterisation factors the results were calculated with: EF 3.0 or EF 3.1."),
+        ),
         ("report", facts.has_report, _("Attach the LCA project report (PDF) for the verifier.")),
     ]
     findings = [Finding(ERROR, "field", message, field=name) for name, value, message in required if not value]
+    if facts.pcr and facts.pcr_standard != catalogue.EN15804_A2:
+        findings.append(
+            Finding(
+                ERROR,
+                "standard",
+                _(
+                    "The PCR “%(pcr)s” follows %(standard)s, not EN 15804+A2. This platform publishes EN 15804+A2 EPDs "
+                    "(EF 3.x indicators, modules C1-C4 and D), and every claim it signs says so: choose an EN 15804+A2 PCR, "
+                    "or register this EPD with a programme for %(standard)s EPDs."
+                )
+                % {"pcr": facts.pcr_name or facts.pcr, "standard": facts.pcr_standard or "?"},
+                field="pcr",
+            )
+        )
     if not facts.cells:
         findings.append(Finding(ERROR, "P18", _("The declaration has no results yet: import or enter them.")))
     return findings

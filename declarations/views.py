@@ -291,15 +291,24 @@ def declaration_import(request: HttpRequest, pk: int) -> HttpResponse:
                 _("The file is %(size).1f MB; the limit is %(limit).1f MB.")
                 % {"size": upload.size / 1e6, "limit": settings.MAX_RESULTS_FILE_BYTES / 1e6}
             )
-        parsed = imports.read_results_file(upload.name, upload.read(), declared_unit=declaration.declared_unit)
-        warnings = editing.replace_results(
-            declaration, parsed.cells, parsed.declared_modules, actor=request.user, parse_findings=parsed.findings
-        )
+        parsed = imports.read_results_file(upload.name, upload.read(), declared_unit=declaration.declared_unit, take_declared_unit=True)
+        report = editing.import_file(declaration, parsed, actor=request.user)
     except DomainError as exc:
         context.update(error=exc.message, findings=_sorted_findings(exc.findings), file_name=upload.name)
         return render(request, "declarations/import.html", context, status=exc.status_code)
-    _saved_message(request, len(parsed.cells), warnings)
-    return redirect("web-declaration", pk=declaration.pk)
+    _saved_message(request, len(parsed.cells), report.findings)
+    if not report.taken:
+        return redirect("web-declaration", pk=declaration.pk)
+    # The file brought the declaration too: show what it filled and what is left, before anything else.
+    declaration.refresh_from_db()
+    context.update(
+        declaration=declaration,
+        file_name=upload.name,
+        taken=report.taken,
+        left=[(f, fix_url(declaration, f)) for f in report.left],
+        value_count=len(parsed.cells),
+    )
+    return render(request, "declarations/import.html", context)
 
 
 def _sorted_findings(findings: list[Finding]) -> list[Finding]:

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from declarations import thresholds
+from declarations import catalogue, thresholds
 from declarations.models import Declaration
 from declarations.validation import add_years
 
@@ -17,10 +17,17 @@ def registration_number(declaration: Declaration, year: int) -> str:
     return declaration.epd.registration_number or f"{REGISTRATION_PREFIX}-{year}-{declaration.epd_id:06d}"
 
 
-def validity(issued: date, requested: date | None) -> date:
-    """At most five years from issue (EN 15804 clause 9); earlier when the mill asked for it."""
-    limit = add_years(issued, thresholds.MAX_VALIDITY_YEARS) - timedelta(days=1)
+def validity(issued: date, requested: date | None, *, first_issued: date | None = None) -> date:
+    """At most five years from the date of issue (EN 15804 clause 9) — the first one, for an EPD issued by another
+    programme before it was registered here; earlier when the mill asked for it."""
+    limit = add_years(first_issued or issued, thresholds.MAX_VALIDITY_YEARS) - timedelta(days=1)
     return min(requested, limit) if requested and requested >= issued else limit
+
+
+def standard_of(document: dict) -> str:
+    """The standard a published document claims, as its PCR states it (documents older than `lca.standard` too)."""
+    lca = document.get("lca") or {}
+    return lca.get("standard") or catalogue.standard_name((lca.get("pcr") or {}).get("core_standard") or "")
 
 
 def links(number: str, version: int) -> dict[str, str]:

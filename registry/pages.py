@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from declarations import catalogue
 from declarations.errors import DomainError
 
-from . import queries
+from . import documents, queries
 from .api import MAX_VERIFY_BYTES
 from .charts import gwp_by_module_svg
 from .models import ArtefactName, RegistryEntry, RegistryStatus
@@ -144,6 +144,7 @@ def epd_page(request, registration_number: str):
             "rows": rows,
             "downloads": [(name, label, artefacts.get(name)) for name, label in DOWNLOADS if name in artefacts],
             "versions": versions,
+            "standard": documents.standard_of(document),
         },
     )
 

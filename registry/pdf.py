@@ -7,6 +7,7 @@ to the same bytes, so a re-run publish task produces an identical PDF.
 
 import logging
 import threading
+from decimal import Decimal
 from functools import cache
 
 import segno
@@ -19,6 +20,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from declarations import catalogue
 
 from .charts import gwp_by_module_svg, to_decimal
+from .documents import standard_of
 
 logger = logging.getLogger(__name__)
 
@@ -124,17 +126,23 @@ def pdf_context(document: dict) -> dict:
         "qr": qr_svg(document["links"]["registry"]),
         "gwp_unit": catalogue.indicators()["GWP-total"].unit,
         "epd_type": epd_type(declared),
+        "standard": standard_of(document),
+        "registrations": document.get("registrations_elsewhere") or [],
     }
 
 
 def format_value(text: str | None) -> str:
-    """E notation with the significant digits the producer gave ("2.40" → 2.40E+00, "686.6" → 6.866E+02), "0" for
-    zero, ND for a value not declared: the PDF shows the numbers of the source, neither rounded nor padded."""
+    """A result with the significant digits the producer gave, neither rounded nor padded: plain where that stays
+    short ("2897.5", "0.0032", "2.40"), E notation for very small or large values and for values given so
+    ("6.09E-08", "2.16E+03"). "0" for zero, ND for a value not declared."""
     value = to_decimal(text)
     if value is None:
         return ND
     if value == 0:
         return "0"
+    exponent = value.as_tuple().exponent
+    if exponent <= 0 and Decimal("0.001") <= abs(value) < Decimal("1e6"):
+        return format(value, "f")
     digits = len(value.as_tuple().digits)
     mantissa = value.scaleb(-value.adjusted())
     return f"{mantissa:.{digits - 1}f}E{value.adjusted():+03d}"

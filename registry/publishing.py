@@ -43,9 +43,8 @@ def build(declaration: Declaration, *, today: date | None = None) -> Built:
     """Render and sign every artefact of this declaration's publication. Pure: writes nothing."""
     today = today or timezone.localdate()
     number = documents.registration_number(declaration, today.year)
-    document = documents.build_document(
-        declaration, number=number, issued=today, valid_until=documents.validity(today, declaration.valid_until)
-    )
+    valid_until = documents.validity(today, declaration.valid_until, first_issued=declaration.original_issue_date)
+    document = documents.build_document(declaration, number=number, issued=today, valid_until=valid_until)
     openepd = exports.openepd_document(document)
     pdf = signing.sign_pdf(render_pdf(document))
     files = {

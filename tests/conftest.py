@@ -111,6 +111,7 @@ def complete_fields(**overrides) -> dict:
         "lca_software": "LCA for Experts 10.7",
         "background_database": "Sphera MLC 2024.1",
         "reference_year": 2025,
+        "characterisation_method": "EF 3.1",
         "scenarios": {"C2": {"description": "Truck to the scrap yard", "distance_km": 100}},
     }
     fields.update(overrides)

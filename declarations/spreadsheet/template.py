@@ -55,7 +55,7 @@ DECLARATION_FIELDS: tuple[DeclarationField, ...] = (
     DeclarationField("pcr", "PCR (code)", "产品类别规则 PCR（代码）", "pcr"),
     DeclarationField("lca_software", "LCA software and version", "LCA 软件及版本", max_length=120),
     DeclarationField("background_database", "Background database and version", "背景数据库及版本", max_length=120),
-    DeclarationField("characterisation_method", "Characterisation factors", "特征化因子", "method", default="EF 3.1"),
+    DeclarationField("characterisation_method", "Characterisation factors (EF 3.0 or EF 3.1)", "特征化因子（EF 3.0 或 EF 3.1）", "method"),
     DeclarationField("reference_year", "Reference year", "数据参考年", "year"),
     DeclarationField("data_period_start", "Data period from (YYYY-MM-DD)", "数据期起始", "date"),
     DeclarationField("data_period_end", "Data period to (YYYY-MM-DD)", "数据期截止", "date"),

@@ -494,7 +494,10 @@ def test_p21_reference_year_in_the_future_is_an_error_and_old_data_a_warning():
 
 def test_p21_five_years_from_29_february():
     assert add_years(date(2028, 2, 29), 5) == date(2033, 2, 28)
-    assert validate(plausible_facts(issue_date=date(2028, 2, 29), valid_until=date(2033, 2, 28), reference_year=2027)) == []
+    assert (
+        validate(plausible_facts(issue_date=date(2028, 2, 29), today=date(2028, 2, 29), valid_until=date(2033, 2, 28), reference_year=2027))
+        == []
+    )
 
 
 # ---------------------------------------------------------------- P20: units (the reader hands them over unchanged)

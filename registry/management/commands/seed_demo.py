@@ -218,6 +218,8 @@ class Command(BaseCommand):
             "lca_software": "LCA for Experts 10.7",
             "background_database": "Sphera MLC 2024.1",
             "reference_year": 2025,
+            # Both EF versions occur in real steel EPDs; every third demo EPD was characterised with EF 3.0.
+            "characterisation_method": "EF 3.0" if index % 3 == 0 else "EF 3.1",
             "data_period_start": date(2025, 1, 1),
             "data_period_end": date(2025, 12, 31),
             "lca_practitioner": practitioner.name,
