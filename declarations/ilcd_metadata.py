@@ -11,7 +11,8 @@ Where each field is read from; of several places, the first that gives a value i
   2025-01-01 to 2025-12-31"). common:dataSetValidUntil is a year, never taken as a date.
 - PCR: LCIMethodAndAllocation/referenceToLCAMethodDetails.
 - characterisation method: declared by the compliance systems, by UUID (the InDataWG list names c0016b33 "EN 15804+A2
-  (EF 3.0)" and d4aa3ec7 "(EF 3.1)") or by a name that says "EF 3.x". The indicator UUIDs are only evidence
+  (EF 3.0)" and d4aa3ec7 "(EF 3.1)") or by a name that says "EF 3.x"; else by the first LCIA method dataset of a
+  ZIP whose name or methodology says "EF 3.x" (our export writes "EN 15804+A2, EF 3.1"). The indicator UUIDs are only evidence
   (ParsedResults.method_evidence): they are what the LCA software wrote, and EF 3.1 kept most EF 3.0 UUIDs.
 - registrations: common:registrationNumber with the registration authority (else the publisher, else the entity
   that entered the data, as Environdec names itself); registration numbers in common:synonyms ("S-P-01937"),
@@ -39,7 +40,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from . import catalogue, ilcd_master, imports, locations
-from .ilcd import EPD, EPD2, XML_LANG, Archive, IlcdFileError, _blocks, _reference_mass_kg, _short_description
+from .ilcd import EPD, EPD2, PROCESS, XML_LANG, Archive, IlcdFileError, _blocks, _reference_mass_kg, _short_description
 from .ilcd import NS as PROCESS_NS
 from .models import PCR
 from .validation import INFO, WARNING, Finding, declared_mass_kg
@@ -138,7 +139,7 @@ class _Reader:
                 found.append(named)
         return found
 
-    def named(self, reference: etree._Element, path: str, folder: str) -> _Named:
+    def named(self, reference: etree._Element, path: str, folder: str, *, check_label: bool = True) -> _Named:
         label = _short_description(reference)
         ref_uuid = reference.get("refObjectId", "").strip().lower()
         dataset = None
@@ -151,7 +152,7 @@ class _Reader:
         if not names:
             return _Named(label, path, ref_uuid, dataset)
         labels = [text for text, _lang in _texts(reference.findall("common:shortDescription", NS))]
-        if labels and not any(_same_thing(label_text, name) for label_text in labels for name in names):
+        if check_label and labels and not any(_same_thing(label_text, name) for label_text in labels for name in names):
             self.warn(
                 "reference",
                 _(
@@ -293,6 +294,19 @@ class _Reader:
                 )
             if by_uuid or by_name:
                 self.stated.set("characterisation_method", by_uuid or by_name, system.path)
+                return
+        # No compliance system says: the first LCIA method dataset of the ZIP that names its method does.
+        for block in _blocks(self.root) if self.archive is not None else ():
+            if block.element.tag != f"{{{PROCESS}}}LCIAResult" or not block.uuid:
+                continue
+            # Indicator labels are checked against their UUIDs already (ilcd._identify).
+            named = self.named(block.reference, f"{block.path}/referenceToLCIAMethodDataSet", "lciamethods", check_label=False)
+            if named.dataset is None:
+                continue
+            texts = [named.name, *(_clean(e.text) for e in named.dataset.iterfind(".//{*}methodology"))]
+            method = next((m for m in map(EF_NAMED.search, texts) if m), None)
+            if method:
+                self.stated.set("characterisation_method", f"EF 3.{method.group(1)}", named.path)
                 return
 
     def registrations(self) -> None:

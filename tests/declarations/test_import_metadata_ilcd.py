@@ -216,7 +216,24 @@ def product_flow() -> bytes:
 ENVIRONDEC_PCR = "PCR 2019:14 Construction products (EN 15804:A2) v1.3.4"
 
 
-def environdec_zip(process: bytes | None = None, verifier_name: str = "Marta Verificatrice") -> bytes:
+def lcia_method(uuid: str, methodology: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<LCIAMethodDataSet xmlns="http://lca.jrc.it/ILCD/LCIAMethod" xmlns:common="http://lca.jrc.it/ILCD/Common" version="1.1">
+  <LCIAMethodInformation>
+    <dataSetInformation>
+      <common:UUID>{uuid}</common:UUID>
+      <common:name xml:lang="en">Climate change - total</common:name>
+      <methodology>{methodology}</methodology>
+      <impactCategory>Climate change</impactCategory>
+      <impactIndicator>Global Warming Potential - total (GWP-total)</impactIndicator>
+    </dataSetInformation>
+    <geography/>
+  </LCIAMethodInformation>
+  <modellingAndValidation/>
+</LCIAMethodDataSet>""".encode()
+
+
+def environdec_zip(process: bytes | None = None, verifier_name: str = "Marta Verificatrice", extra: dict | None = None) -> bytes:
     files = {
         "ILCD/processes/0e3b6a58-3a1d-4b8c-9b7a-7d3f1c2e4a51.xml": process or environdec_process(),
         f"ILCD/flows/{PRODUCT_FLOW}.xml": product_flow(),
@@ -225,6 +242,7 @@ def environdec_zip(process: bytes | None = None, verifier_name: str = "Marta Ver
         f"ILCD/contacts/{OWNER}.xml": contact(OWNER, "Acciaierie Esempio S.p.A."),
         f"ILCD/sources/{PCR_SOURCE}.xml": source(PCR_SOURCE, ENVIRONDEC_PCR, "Product category rules"),
         f"ILCD/sources/{ECOINVENT_391}.xml": source(ECOINVENT_391, "ecoinvent 3.9.1 database", "Databases"),
+        **(extra or {}),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -301,10 +319,6 @@ def test_the_template_sample_states_only_what_it_fills_in():
 # ---------------------------------------------------------------- as programme operators write them
 
 
-def test_the_operator_style_fixtures_are_valid_ilcd_epd():
-    assert ilcd_checks.schema_problems(environdec_zip()) == []
-
-
 def test_an_environdec_dataset_states_registration_dates_pcr_and_verifier():
     parsed = read_ilcd(environdec_process(), declared_unit="1 t")
 
@@ -334,7 +348,10 @@ def test_an_environdec_dataset_states_registration_dates_pcr_and_verifier():
 
 
 def test_an_environdec_zip_names_contacts_and_sources_by_their_datasets_and_states_its_declared_unit():
-    parsed = read_ilcd(environdec_zip(), declared_unit="1 t")
+    archive = environdec_zip()
+    assert ilcd_checks.schema_problems(archive) == []  # every dataset of it valid against the ILCD+EPD schemas
+
+    parsed = read_ilcd(archive, declared_unit="1 t")
 
     stated = parsed.stated.values
     assert stated["declared_unit"] == "1 t"  # 1000 × the flow's mass of 1 kg
@@ -419,6 +436,21 @@ def test_ef30_indicators_under_a_declared_ef31_warn_naming_both():
     assert (warning.severity, warning.check, warning.field) == (WARNING, "method", "LCIAResults/LCIAResult[1]")
     assert "EF 3.1" in warning.message and "EF 3.0" in warning.message
     assert "complianceDeclarations/compliance/common:referenceToComplianceSystem" in warning.message
+
+
+def test_without_a_method_specific_compliance_system_the_lcia_method_dataset_declares_it():
+    iso_14025 = "4f2eb655-6e44-4874-a95a-e28f5442cd4d"
+    gwp_uuid = IND["GWP-total"].ilcd_uuid_ef31
+    process = environdec_process(compliance=iso_14025, compliance_label="ISO 14025")
+
+    plain = read_ilcd(process)
+    archive = read_ilcd(environdec_zip(process, extra={f"ILCD/lciamethods/{gwp_uuid}.xml": lcia_method(gwp_uuid, "EN 15804+A2 (EF 3.1)")}))
+
+    assert "characterisation_method" not in plain.stated.values  # the UUID is evidence, not a declaration
+    assert plain.method_evidence == [("EF 3.1", "LCIAResults/LCIAResult[1]")]
+    assert archive.stated.values["characterisation_method"] == "EF 3.1"
+    assert archive.stated.where["characterisation_method"] == "LCIAResults/LCIAResult[1]/referenceToLCIAMethodDataSet"
+    assert ilcd_checks.schema_problems(environdec_zip(extra={f"ILCD/lciamethods/{gwp_uuid}.xml": lcia_method(gwp_uuid, "EF 3.1")})) == []
 
 
 def test_a_compliance_system_named_for_the_other_method_is_read_by_its_uuid():

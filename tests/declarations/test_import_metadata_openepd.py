@@ -127,6 +127,16 @@ def test_a_pcr_id_that_contradicts_its_name_warns_naming_both():
     assert "EC3E432H" in warning.message and "NPCR 013" in warning.message and "PCR 2019:14" in warning.message
 
 
+def test_alternative_ids_are_registrations_with_other_programmes():
+    parsed = read(rebar(alt_ids={"environdec.com": "S-P-01937"}))
+
+    registrations = parsed.stated.values["registrations_elsewhere"]
+    assert [(r["programme_operator"], r["registration_number"]) for r in registrations] == [
+        ("EPD Italy", "EPDITALY0512"),
+        ("environdec.com", "S-P-01937"),
+    ]
+
+
 def test_another_version_of_a_catalogue_pcr_is_named_but_not_linked():
     parsed = read(rebar(pcr=Pcr(name="PCR 2019:14 Construction products", version="1.2.5")))
 
