@@ -79,9 +79,13 @@ def _texts(elements: list[etree._Element]) -> list[tuple[str, str]]:
     return [(_clean(e.text), e.get(XML_LANG, "")) for e in elements if _clean(e.text)]
 
 
+def _is_english(language: str) -> bool:
+    return language.split("-")[0].lower() == "en"
+
+
 def _english_or_first(elements: list[etree._Element]) -> str:
     texts = _texts(elements)
-    return ([t for t, lang in texts if lang == "en"] or [t for t, _lang in texts] or [""])[0]
+    return ([t for t, lang in texts if _is_english(lang)] or [t for t, _lang in texts] or [""])[0]
 
 
 def _words(text: str) -> str:
@@ -175,13 +179,14 @@ class _Reader:
         def where(language: str) -> str:
             return f"{base}[@xml:lang='{language}']" if language else base
 
+        english = next((language for language in by_language if _is_english(language)), None)
         if by_language:
-            language = "en" if "en" in by_language else next(iter(by_language))
+            language = english if english is not None else next(iter(by_language))
             self.stated.set("product_name", by_language[language], where(language))
         chinese = next((language for language in by_language if language.lower().startswith("zh")), None)
         if chinese is not None:
             self.stated.set("product_name_zh", by_language[chinese], where(chinese))
-        others = {language: name for language, name in by_language.items() if language not in ("", "en") and language != chinese}
+        others = {language: name for language, name in by_language.items() if language and language not in (english, chinese)}
         self.stated.set("other_names", others, base)
         comment = _english_or_first(self.root.findall(f"{INFO_PATH}/common:generalComment", NS))
         # Our export adds the first issue of the EPD to the description; it is not the product's description.
@@ -495,7 +500,7 @@ def _dataset_names(dataset: etree._Element) -> list[str]:
     names = []
     for tag in ("common:name", "common:shortName", "{*}sourceCitation"):
         texts = _texts(information.findall(tag, NS))
-        names += [t for t, lang in texts if lang == "en"] + [t for t, lang in texts if lang != "en"]
+        names += [t for t, lang in texts if _is_english(lang)] + [t for t, lang in texts if not _is_english(lang)]
     return list(dict.fromkeys(names))
 
 
