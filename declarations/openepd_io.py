@@ -252,7 +252,7 @@ def read_openepd(data: object, *, declared_unit: str | None, take_declared_unit:
     stay per the document's, which is then stated); units that are not simply a multiple
     of ours are passed on in `ResultCell.unit` for `validation.normalise_unit` to judge.
     """
-    from . import openepd_metadata  # it reads the PCR catalogue, which imports are kept free of until needed
+    from . import openepd_metadata  # it imports models.PCR: not at this module's import time
 
     parsed = imports.ParsedResults()
     parsed.findings += _document_problems(data)
