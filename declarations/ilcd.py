@@ -229,11 +229,15 @@ def _blocks(root: etree._Element) -> Iterator[_Block]:
             yield _Block(path, exchange, exchange.find("p:referenceToFlowDataSet", NS), amounts)
 
 
-def read_ilcd(content: bytes, *, declared_unit: str | None = None) -> "imports.ParsedResults":
-    """Result cells from an ILCD+EPD process dataset: the XML, or an ILCD ZIP with one processes/*.xml.
+def read_ilcd(content: bytes, *, declared_unit: str | None = None, take_declared_unit: bool = False) -> "imports.ParsedResults":
+    """Result cells from an ILCD+EPD process dataset: the XML, or an ILCD ZIP with one processes/*.xml, and what
+    the dataset states about the declaration (ilcd_metadata).
 
-    With `declared_unit`, results are converted to it when the archive's reference flow states its mass.
+    With `declared_unit`, results are converted to it when the archive's reference flow states its mass; with
+    `take_declared_unit` they are read per the dataset's own declared unit, which is then stated.
     """
+    from . import ilcd_metadata  # it reads this module's helpers
+
     parsed = imports.ParsedResults()
     try:
         root, archive = _process_root(content)
@@ -242,8 +246,9 @@ def read_ilcd(content: bytes, *, declared_unit: str | None = None) -> "imports.P
                 _("This is not an ILCD process dataset: its root element is “%(tag)s”.") % {"tag": etree.QName(root).localname},
                 "processDataSet",
             )
-        factor = _declared_unit_factor(root, archive, declared_unit, parsed.findings)
+        factor = Decimal(1) if take_declared_unit else _declared_unit_factor(root, archive, declared_unit, parsed.findings)
         _read_blocks(root, archive, factor, parsed)
+        ilcd_metadata.read_stated(root, archive, parsed, per_file_unit=factor == 1, take_declared_unit=take_declared_unit)
     except IlcdFileError as exc:
         parsed.findings.append(exc.finding)
         return parsed
@@ -253,7 +258,7 @@ def read_ilcd(content: bytes, *, declared_unit: str | None = None) -> "imports.P
 
 def _read_blocks(root: etree._Element, archive: Archive | None, factor: Decimal, parsed: "imports.ParsedResults") -> None:
     defaults = _default_scenarios(root)
-    methods: set[str] = set()
+    methods: dict[str, str] = {}  # method → the first block whose UUID is that method's own
     for block in _blocks(root):
         indicator = _identify(block, methods, parsed.findings)
         if indicator is None:
@@ -263,6 +268,7 @@ def _read_blocks(root: etree._Element, archive: Archive | None, factor: Decimal,
             cell = _cell(indicator, module, amount, unit, path, factor, parsed.findings)
             if cell is not None:
                 parsed.add_once(cell, path)
+    parsed.method_evidence = list(methods.items())
     if len(methods) > 1:
         parsed.findings.append(
             Finding(
@@ -274,7 +280,7 @@ def _read_blocks(root: etree._Element, archive: Archive | None, factor: Decimal,
         )
 
 
-def _identify(block: _Block, methods: set[str], findings: list[Finding]) -> catalogue.Indicator | None:
+def _identify(block: _Block, methods: dict[str, str], findings: list[Finding]) -> catalogue.Indicator | None:
     """The indicator by its UUID; a label that names another indicator is only a warning."""
     known = _indicators_by_uuid().get(block.uuid)
     if known is None:
@@ -305,7 +311,7 @@ def _identify(block: _Block, methods: set[str], findings: list[Finding]) -> cata
         return None
     indicator, method = known
     if method:
-        methods.add(method)
+        methods.setdefault(method, block.path)
     named = catalogue.indicator_by_label(block.label) if block.label else None
     if named is not None and named.code != indicator.code:
         findings.append(

@@ -188,3 +188,27 @@ def background_database(text: str) -> MasterSource | None:
             return releases[f"Edition {year.group(1)}"]
         return releases["all"]
     return None
+
+
+@cache
+def background_databases_by_uuid() -> dict[str, tuple[MasterSource, str, bool]]:
+    """Every background database source of the master data by UUID: (source, "ecoinvent" or "gabi", whether it is
+    one release rather than the database in general)."""
+    return {
+        source.uuid: (source, family, version != "all")
+        for family, releases in _background_databases().items()
+        for version, source in releases.items()
+        if _is_uuid(source.uuid)
+    }
+
+
+@cache
+def compliance_methods() -> dict[str, str]:
+    """Compliance-system UUID → the characterisation method it declares ("EF 3.0" / "EF 3.1"), from the names the
+    identifier list gives them ("EN 15804+A2 (EF 3.1)")."""
+    found = {}
+    for name, source in common_references().items():
+        method = re.search(r"\((EF 3\.[01])\)", name)
+        if method:
+            found[source.uuid] = method.group(1)
+    return found

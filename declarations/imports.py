@@ -5,7 +5,9 @@ A reader only reads: it reports what it could not read as findings that name the
 `editing.replace_results()` runs on whatever the reader produced.
 """
 
+import datetime
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,18 +18,37 @@ from django.utils.translation import gettext as _
 
 from . import catalogue
 from .errors import FileTooLarge, InvalidFile
-from .validation import ERROR, INFO, Finding, ResultCell, is_module_not_declared, parse_value
+from .validation import ERROR, INFO, WARNING, Finding, ResultCell, is_module_not_declared, parse_value
+
+METHODS = ("EF 3.0", "EF 3.1")
 
 
 @dataclass
 class Stated:
-    """What a file states about the declaration beyond its results: field → value, and field → where it says so."""
+    """What a file states about the declaration beyond its results: field → value, and field → where it says so.
+
+    Only what the file states is here; nothing has a default. Fields and their values:
+    product_name (English, else the first given), product_name_zh, description: str; other_names: {language: name}
+    for the languages other than English and Chinese; declared_unit: str the platform reads ("1 t", "1000 kg"), only
+    when the results are per that unit; reference_year: int; data_period_start, data_period_end,
+    original_issue_date (the issue at the other programme), valid_until: datetime.date; pcr: models.PCR of the
+    catalogue, and always pcr_named: str, the PCR as the file names it; characterisation_method: "EF 3.0" or "EF 3.1",
+    only as the file declares it (the evidence of its indicators is ParsedResults.method_evidence);
+    registrations_elsewhere: [{"programme_operator", "registration_number", and when known "verifier", "url"}];
+    lca_practitioner, lca_software, background_database: str; scenarios: {module: {"description", "distance_km"?}};
+    plants: [{"name", and when known "country" (ISO alpha-2), "city", "olc"}]; production_route: a
+    catalogue.ProductionRoute value; recycled_content: Decimal percent;
+    manufacturer: str, the EPD's owner as the file names it (ILCD owner of the data set, openEPD manufacturer), to
+    compare with the organisation importing it.
+    `where` is a path in the file: XPath-like for ILCD (as findings name places), a JSON path for openEPD.
+    """
 
     values: dict[str, object] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
 
     def set(self, name: str, value: object, where: str) -> None:
-        if value is None or value == "" or (isinstance(value, list | dict | tuple | set) and not value):
+        """Record `value` (replacing an earlier one); None, "" and empty containers are not statements and are ignored."""
+        if value is None or (isinstance(value, str | list | dict | tuple | set) and not value):
             return
         self.values[name] = value
         self.where[name] = where
@@ -40,7 +61,7 @@ class ParsedResults:
     findings: list[Finding] = field(default_factory=list)
     declared_unit: str = ""  # as the file states it, when it does (the spreadsheet's "Declared unit" cell)
     stated: Stated = field(default_factory=Stated)
-    # ("EF 3.0" or "EF 3.1", where): what the results' own indicator identifiers say about their method
+    # ("EF 3.0" / "EF 3.1", where): the methods whose own indicator identifiers the results use, one place each.
     method_evidence: list[tuple[str, str]] = field(default_factory=list)
 
     added: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)  # (indicator, module) of cells
@@ -70,6 +91,78 @@ class ParsedResults:
             return
         self.added.add((cell.indicator, cell.module))
         self.cells.append(cell)
+
+
+def check_method(parsed: ParsedResults) -> None:
+    """Warn when the declared characterisation method is not the one the results' indicator identifiers belong to."""
+    declared = parsed.stated.values.get("characterisation_method")
+    for method, where in parsed.method_evidence:
+        if declared and method != declared:
+            parsed.findings.append(
+                Finding(
+                    WARNING,
+                    "method",
+                    _(
+                        "The file declares %(declared)s (%(declared_where)s), but its results use %(method)s indicators (%(where)s). "
+                        "Check which characterisation factors the EPD was calculated with."
+                    )
+                    % {
+                        "declared": declared,
+                        "declared_where": parsed.stated.where["characterisation_method"],
+                        "method": method,
+                        "where": where,
+                    },
+                    field=where,
+                )
+            )
+
+
+# ---------------------------------------------------------------- helpers of the readers of metadata
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def date_of(text: object) -> datetime.date | None:
+    """The date an ISO date or date-time ("2020-05-06", "2020-05-06T00:00:00Z") gives, None for anything else."""
+    if isinstance(text, datetime.datetime):
+        return text.date()
+    if isinstance(text, datetime.date):
+        return text
+    match = _ISO_DATE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return None
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def labelled_date(text: str, labels: str) -> datetime.date | None:
+    """The ISO date after one of `labels` (a regex alternation) in free text: "Registration date: 2020-05-06"."""
+    match = re.search(rf"(?:{labels})\s*[:=]?\s*(\d{{4}}-\d{{2}}-\d{{2}})", text or "", re.IGNORECASE)
+    return date_of(match.group(1)) if match else None
+
+
+def mass_unit_text(kg: Decimal) -> str:
+    """A declared unit the platform reads, for a mass in kg: 1000 → "1 t", 2000 → "2 t", 1 → "1 kg", 0.5 → "0.5 kg"."""
+    if kg >= 1000 and kg % 1000 == 0:
+        return f"{(kg / 1000).normalize():f} t"
+    return f"{kg.normalize():f} kg"
+
+
+def plain(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or an exponent: 97.00 → 97, 1E+2 → 100."""
+    value = value.normalize()
+    return value if value.as_tuple().exponent <= 0 else value.quantize(Decimal(1))
+
+
+def distance_km(text: str) -> int | float | None:
+    """The one distance in km a scenario's text gives ("Truck, 100 km to the scrap yard" → 100); None if none or several."""
+    found = {Decimal(n.replace(",", ".")) for n in re.findall(r"(\d+(?:[.,]\d+)?)\s*km\b", text or "")}
+    if len(found) != 1:
+        return None
+    (value,) = found
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def respelled_module(given: str, module: str, **where) -> Finding:
@@ -236,7 +329,7 @@ def sniff_format(name: str, content: bytes) -> str:
     return "csv"  # the spreadsheet reader refuses binary files and .xlsx names that are not workbooks
 
 
-def _read_json_file(name: str, content: bytes, *, declared_unit: str) -> ParsedResults:
+def _read_json_file(name: str, content: bytes, *, declared_unit: str, take_declared_unit: bool = False) -> ParsedResults:
     try:
         data = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)  # 2.40 keeps its digits
     except UnicodeDecodeError:
@@ -257,14 +350,17 @@ def _read_json_file(name: str, content: bytes, *, declared_unit: str) -> ParsedR
         return read_json_results({"results": data["results"], **({"declared_modules": modules} if modules is not None else {})})
     from . import openepd_io  # imports ParsedResults from here
 
-    return openepd_io.read_openepd(data, declared_unit=declared_unit)
+    return openepd_io.read_openepd(data, declared_unit=declared_unit, take_declared_unit=take_declared_unit)
 
 
-def read_results_file(name: str, content: bytes, *, declared_unit: str) -> ParsedResults:
+def read_results_file(name: str, content: bytes, *, declared_unit: str, take_declared_unit: bool = False) -> ParsedResults:
     """Results from an uploaded file: the spreadsheet template (XLSX or CSV), openEPD JSON or ILCD+EPD (XML or ZIP).
 
     The format is recognised from the content; a file that cannot be read at all raises InvalidFile,
     one that is too big FileTooLarge. Everything else comes back as findings that name where it is.
+    ILCD+EPD and openEPD files also bring what they state about the declaration (ParsedResults.stated); with
+    `take_declared_unit` their results are read per the file's own declared unit, unconverted, and that unit is
+    stated. The spreadsheet and the platform's JSON are read per `declared_unit` whatever it is.
     """
     cap = settings.MAX_RESULTS_FILE_BYTES
     if len(content) > cap:
@@ -282,5 +378,5 @@ def read_results_file(name: str, content: bytes, *, declared_unit: str) -> Parse
 
         if content.startswith(ZIP_MAGICS):
             spreadsheet.check_zip_container(content, _display(name))
-        return ilcd.read_ilcd(content, declared_unit=declared_unit)
-    return _read_json_file(name, content, declared_unit=declared_unit)
+        return ilcd.read_ilcd(content, declared_unit=declared_unit, take_declared_unit=take_declared_unit)
+    return _read_json_file(name, content, declared_unit=declared_unit, take_declared_unit=take_declared_unit)

@@ -60,6 +60,40 @@ def validate_other_names(value: object) -> None:
             raise ValidationError(_("The %(language)s name must be a text of 1 to 200 characters.") % {"language": language})
 
 
+def _words(text: str) -> str:
+    """Text as a run of lowercase words and numbers, for comparing names: "PCR 2019:14" → " pcr 2019 14 "."""
+    return " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
+
+
+_VERSION = re.compile(r"\b(?:version|ver\.?|v)\s*(\d+(?:\.\d+)*)", re.IGNORECASE)
+
+
+class PCRQuerySet(models.QuerySet):
+    def matching(self, text: str, *, openepd_id: str = "") -> "PCR | None":
+        """The PCR of these that a file's naming of a PCR ("PCR 2019:14 Construction products, version 1.3.4") is, or None.
+
+        Known by its open xPD id, else by its registration id within the text ("EN 17662:2021" also as "EN 17662"),
+        else by its whole name within the text. A version the text states ("version 1.3.4", "v1.3") must be the
+        PCR's: another version of a PCR is not the catalogue's entry. None when nothing, or more than one PCR, fits.
+        """
+        words = _words(text or "")
+        stated = _VERSION.search(text or "")
+        wanted_id = re.sub(r"[\s-]", "", openepd_id).upper()
+        candidates = [pcr for pcr in self if not stated or not pcr.version or _words(pcr.version) == _words(stated.group(1))]
+        for fits in (
+            lambda pcr: bool(wanted_id) and re.sub(r"[\s-]", "", pcr.openepd_id).upper() == wanted_id,
+            lambda pcr: (
+                bool(pcr.registration_id)
+                and any(_words(key) in words for key in {pcr.registration_id, re.sub(r":(19|20)\d\d$", "", pcr.registration_id)})
+            ),
+            lambda pcr: _words(pcr.name) in words,
+        ):
+            found = [pcr for pcr in candidates if fits(pcr)]
+            if found:
+                return found[0] if len(found) == 1 else None
+        return None
+
+
 class PCR(models.Model):
     """An entry of the PCR catalogue: EN 15804+A2 as core rules plus a complementary steel PCR."""
 
@@ -83,6 +117,8 @@ class PCR(models.Model):
         _("conforms to EN 15804"), default=True, help_text=_("False for ISO 21930 PCRs: results are not comparable.")
     )
     active = models.BooleanField(default=True)
+
+    objects = PCRQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

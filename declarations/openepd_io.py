@@ -242,19 +242,23 @@ def _platform_quantity(code: str) -> str:
 # ---------------------------------------------------------------- reading
 
 
-def read_openepd(data: object, *, declared_unit: str) -> "imports.ParsedResults":
-    """Result cells from an openEPD EPD document (a parsed JSON object).
+def read_openepd(data: object, *, declared_unit: str | None, take_declared_unit: bool = False) -> "imports.ParsedResults":
+    """Result cells from an openEPD EPD document (a parsed JSON object), and what it states about the declaration
+    (openepd_metadata).
 
     The document must validate with openepd's `Epd` model. Impacts come from its "EF 3.1" or
     "EF 3.0" set; resource uses and output flows from their sets. Values are converted to the
-    platform's units and to the declaration's declared unit; units that are not simply a multiple
+    platform's units and to the declaration's declared unit (with `take_declared_unit`, to none: they
+    stay per the document's, which is then stated); units that are not simply a multiple
     of ours are passed on in `ResultCell.unit` for `validation.normalise_unit` to judge.
     """
+    from . import openepd_metadata  # it imports models.PCR: not at this module's import time
+
     parsed = imports.ParsedResults()
     parsed.findings += _document_problems(data)
     if parsed.findings or not isinstance(data, dict):
         return parsed
-    factor = _declared_unit_factor(data.get("declared_unit"), declared_unit, parsed.findings)
+    factor = _declared_unit_factor(data.get("declared_unit"), None if take_declared_unit else declared_unit, parsed.findings)
     if factor is None:
         return parsed
     for path, section, key, scopes in _scope_sets(data, parsed.findings):
@@ -273,6 +277,7 @@ def read_openepd(data: object, *, declared_unit: str) -> "imports.ParsedResults"
             parsed.add_once(cell, cell.field)
     # openEPD has no "module not declared" marker: a scope with no entry is not declared.
     parsed.declared_modules = imports.declared_modules_of(parsed.cells, set())
+    openepd_metadata.read_stated(data, parsed, per_file_unit=factor == 1, take_declared_unit=take_declared_unit)
     return parsed
 
 
@@ -412,9 +417,11 @@ def _pydantic_finding(error: dict) -> Finding:
     )
 
 
-def _declared_unit_factor(raw: object, declared_unit: str, findings: list[Finding]) -> Decimal | None:
-    """What to multiply the document's values by to get them per the declaration's declared unit."""
-    ours = declared_mass_kg(declared_unit)
+def _declared_unit_factor(raw: object, declared_unit: str | None, findings: list[Finding]) -> Decimal | None:
+    """What to multiply the document's values by to get them per the declaration's declared unit (None: per the document's)."""
+    ours = declared_mass_kg(declared_unit) if declared_unit else None
+    if not raw and declared_unit is None:
+        return Decimal(1)  # the document's own unit is wanted: the metadata reader states it, or says it is unknown
     if not raw:
         findings.append(
             Finding(

@@ -212,6 +212,7 @@ def test_not_a_process_dataset_is_refused():
 # ---------------------------------------------------------------- archives
 
 
+@pytest.mark.django_db  # the dataset's PCR is looked up in the catalogue
 def test_reads_the_one_process_of_an_archive_and_converts_to_the_declared_unit():
     archive = write_ilcd(sample_document(), archive=True)
 

@@ -9,8 +9,11 @@ import pytest
 from declarations import imports
 from declarations.openepd_io import read_openepd
 from declarations.samples import sample_document
-from declarations.validation import ERROR, WARNING, normalise_unit
+from declarations.validation import ERROR, INFO, WARNING, normalise_unit
 from registry.exports import openepd_document
+
+# Reading a document matches its PCR against the catalogue.
+pytestmark = pytest.mark.django_db
 
 SCOPES = ("A1A2A3", "C1", "C2", "C3", "C4", "D")
 
@@ -134,8 +137,8 @@ def test_rebar_epd_with_ef31_impacts_imports():
     assert cells[("EEE", "C3")].value == 0
     assert len(parsed.cells) == 32 * 6
     assert parsed.declared_modules == ["A1-A3", "C1", "C2", "C3", "C4", "D"]
-    # The TRACI set is not EN 15804+A2; it is named, not silently dropped.
-    assert [(f.severity, f.field) for f in parsed.findings] == [(WARNING, "impacts.TRACI 2.1")]
+    # The TRACI set is not EN 15804+A2; it is named, not silently dropped. EAF alone does not tell scrap from DRI.
+    assert [(f.severity, f.field) for f in parsed.findings] == [(WARNING, "impacts.TRACI 2.1"), (INFO, "specs.Steel.making_route")]
 
 
 def test_ep_freshwater_in_phosphate_is_passed_on_for_conversion():

@@ -119,6 +119,7 @@ def test_a_method_other_than_ef_is_refused():
 # ---------------------------------------------------------------- ILCD+EPD
 
 
+@pytest.mark.django_db  # reading matches the dataset's PCR against the catalogue
 @pytest.mark.parametrize("archive", [False, True], ids=["xml", "zip"])
 @pytest.mark.parametrize(("route", "category"), [("bf_bof", "flat.hrc"), ("scrap_eaf", "long.rebar")])
 def test_ilcd_export_reads_back_every_indicator_and_module_value(route, category, archive):
