@@ -1,7 +1,6 @@
 """Producer API under /api/v1/declarations/: interfaces only, each action calls one domain function."""
 
 import codecs
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -30,6 +29,7 @@ from accounts.models import Organization
 from . import api_examples, catalogue, checks, editing, imports, locations, openepd_io, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
+from .validation import json_number
 
 ERROR_SCHEMA = inline_serializer(
     "Error",
@@ -52,7 +52,7 @@ class DecimalJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
         try:
-            return json.load(codecs.getreader(encoding)(stream), parse_float=Decimal, parse_constant=json.strict_constant)
+            return json.load(codecs.getreader(encoding)(stream), parse_float=json_number, parse_constant=json.strict_constant)
         except ValueError as exc:
             raise ParseError(_("JSON parse error - %(problem)s") % {"problem": exc})
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import catalogue
 from .errors import FileTooLarge, InvalidFile
-from .validation import ERROR, INFO, WARNING, Finding, ResultCell, is_module_not_declared, parse_value
+from .validation import ERROR, INFO, WARNING, Finding, ResultCell, is_module_not_declared, json_number, parse_value
 
 METHODS = ("EF 3.0", "EF 3.1")
 
@@ -331,7 +331,7 @@ def sniff_format(name: str, content: bytes) -> str:
 
 def _read_json_file(name: str, content: bytes, *, declared_unit: str, take_declared_unit: bool = False) -> ParsedResults:
     try:
-        data = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)  # 2.40 keeps its digits
+        data = json.loads(content.decode("utf-8-sig"), parse_float=json_number)  # 2.40 keeps its digits
     except UnicodeDecodeError:
         raise InvalidFile(_("“%(name)s” is not UTF-8 encoded JSON.") % {"name": _display(name)})
     except json.JSONDecodeError as exc:

@@ -135,6 +135,14 @@ def parse_value(raw: object) -> tuple[Decimal | None, str | None]:
     return value, None
 
 
+def json_number(literal: str) -> Decimal:
+    """A JSON number literal with the digits it was written with ("2.40" stays 2.40), for json.load(parse_float=…).
+    A trailing ".0" is how float serialisers write whole numbers (891.0), not a claim of a tenth: it is dropped."""
+    if literal.endswith(".0") and "e" not in literal.lower():
+        literal = literal[:-2]
+    return Decimal(literal)
+
+
 def _float_as_given(number: float) -> Decimal:
     """A float's shortest decimal form ("2.4", not 2.399999…); an integral float has no decimals ("1500")."""
     if number.is_integer() and abs(number) < 1e15:

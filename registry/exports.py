@@ -92,7 +92,7 @@ def _openepd_data(document: dict) -> dict[str, Any]:
         "product_name": product["name"][:200],
         "product_description": (product.get("description") or "")[:2000] or None,
         "version": document["version"],
-        "date_of_issue": _datetime(document["issued"]),
+        "date_of_issue": _datetime(document.get("first_issued") or document["issued"]),  # the EPD's own date of issue
         "valid_until": _datetime(document["valid_until"]),
         "declared_unit": _declared_unit(lca["declared_unit"]),
         "kg_per_declared_unit": {"qty": float(_mass_kg(lca)), "unit": "kg"},

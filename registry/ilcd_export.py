@@ -499,7 +499,7 @@ class _Writer:
             f"Data period {period}; valid until {document['valid_until']}." if period else "",
         )
         other = _el(time, "common:other")
-        _el(other, "epd2:publicationDateOfEPD", document["issued"])
+        _el(other, "epd2:publicationDateOfEPD", document.get("first_issued") or document["issued"])
         _el(other, "epd24:expirationDateOfEPD", document["valid_until"])
         plants = document.get("plants") or []
         countries = sorted({p["country"] for p in plants})

@@ -178,7 +178,8 @@ def as_shown(number: int | float, number_format: str | None) -> int | float | De
     if not match or number == 0 or not math.isfinite(number):
         return number
     exact = Decimal(int(number)) if float(number).is_integer() else Decimal(repr(number))
-    shown = Context(prec=1 + len(match.group(1) or "")).create_decimal(exact)
+    digits = 1 + len(match.group(1) or "")
+    shown = exact.quantize(Decimal(1).scaleb(exact.adjusted() - digits + 1), context=Context(prec=60))
     return shown if shown == exact else number
 
 

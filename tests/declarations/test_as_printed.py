@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from lxml import etree
 
-from declarations import catalogue, checks
+from declarations import catalogue, checks, editing
 from declarations.models import PCR, Declaration
 from declarations.samples import sample_document
 from declarations.validation import INFO, WARNING
@@ -151,19 +151,26 @@ def test_a_draft_without_a_characterisation_method_cannot_be_submitted(make_decl
     assert not Declaration._meta.get_field("characterisation_method").has_default()  # EF 3.1 was once the default
 
 
-def test_results_identified_by_ef30_uuids_warn_against_a_declared_ef31(mill, make_declaration):
+def test_results_identified_by_ef30_uuids_warn_against_a_declared_ef31(mill, make_declaration, mill_alice):
     declaration = make_declaration(results=False, characterisation_method="EF 3.1")
     document = sample_document()
-    document["lca"]["characterisation_method"] = "EF 3.0"  # the file's indicators carry EF 3.0 UUIDs
-    xml = write_ilcd(document)
+    document["lca"]["characterisation_method"] = "EF 3.0"  # the file declares EF 3.0, and its indicators carry EF 3.0 UUIDs
     response = mill.post(
-        f"/api/v1/declarations/{declaration.pk}/results/import/", {"file": SimpleUploadedFile("epd.xml", xml)}, format="multipart"
+        f"/api/v1/declarations/{declaration.pk}/results/import/",
+        {"file": SimpleUploadedFile("epd.xml", write_ilcd(document))},
+        format="multipart",
     )
     assert response.status_code == 200, response.json()
+    taken = {t["field"]: (t["before"], t["after"]) for t in response.json()["taken"]}
+    assert taken["characterisation_method"] == ("EF 3.1", "EF 3.0")  # what the file declares, said aloud
     declaration.refresh_from_db()
-    assert declaration.results_method == "EF 3.0"
+    assert (declaration.characterisation_method, declaration.results_method) == ("EF 3.0", "EF 3.0")
+    assert not [f for f in checks.check_declaration(declaration).findings if f.check == "method"]
+
+    # The mill sets it back to EF 3.1 by hand: the results' own identifiers disagree, and the verifier will see it.
+    declaration = editing.update_declaration(declaration, actor=mill_alice, characterisation_method="EF 3.1")
     warnings = [f for f in checks.check_declaration(declaration).findings if f.check == "method"]
-    assert len(warnings) == 1 and warnings[0].severity == WARNING
+    assert len(warnings) == 1 and warnings[0].severity == WARNING and warnings[0].field == "characterisation_method"
     assert "EF 3.1" in warnings[0].message and "EF 3.0" in warnings[0].message
 
 

@@ -33,6 +33,7 @@ def new_version(publication, mill_alice, verifier_vera, operator_olga):
     draft = editing.start_new_version(publication.declaration, actor=mill_alice)
     draft, _ = workflow.submit(draft, actor=mill_alice)
     checks.run_checks(draft)
+    draft.refresh_from_db()  # the checks moved it on; transitions start from the row's state
     review.assign(draft, verifier_vera, by=operator_olga)
     review.update_checklist(draft, verifier=verifier_vera, items=dict.fromkeys(review.CHECKLIST, True))
     for finding in StoredFinding.objects.filter(check_run__revision__declaration=draft, severity="warning"):
