@@ -231,6 +231,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     other_names = serializers.DictField(
         child=TextField(max_length=200), required=False, help_text='The name in other languages: {"de": "Betonstahl"}'
     )
+    results_method = serializers.ChoiceField(
+        choices=Declaration.CharacterisationMethod.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="EF 3.0 or EF 3.1 when the imported results' indicator identifiers belong to one of them only, else empty",
+    )
     report = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="declaration-detail")
     # Each field takes the JSON type its schema says and nothing DRF would coerce: DRF's CharField took 1e-07 and

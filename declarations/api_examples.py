@@ -36,6 +36,10 @@ WRITABLE_DECLARATION = {
     "biogenic_carbon_product": "0.0000",
     "biogenic_carbon_packaging": "0.1200",
     "valid_until": None,
+    "original_issue_date": None,
+    "registrations_elsewhere": [],
+    "other_names": {},
+    "pcr_named": "",
     "plants": [{"name": "Huadong Steel, Plant 2", "country": "CN", "city": "Changzhou"}],
 }
 
@@ -49,6 +53,7 @@ DECLARATION = {
     "revision": 0,
     **WRITABLE_DECLARATION,
     "declared_modules": ["A1-A3", "C1", "C2", "C3", "C4", "D"],
+    "results_method": "",
     "report": {"name": "lca-report-b500b.pdf", "sha256": "9f2c4b1e0a7d3c6b5e8f1a2d4c7b0e3f6a9d2c5b8e1f4a7d0c3b6e9f2a5d8c1b"},
     "created_at": "2026-10-05T09:12:00Z",
     "updated_at": "2026-10-07T15:40:00Z",

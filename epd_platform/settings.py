@@ -212,6 +212,7 @@ SPECTACULAR_SETTINGS = {
         "DeclarationStatus": "declarations.workflow.Status",
         "RegistryStatus": "registry.models.RegistryStatus",
         "StatusChangeTarget": ["suspended", "revoked", "valid"],
+        "CharacterisationMethod": "declarations.models.Declaration.CharacterisationMethod",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -221,6 +221,8 @@ def test_a_consistent_table_as_printed_passes_every_sum_rule(path, draft, mill_c
             continue  # sent as kg PO4 eq. in openEPD's spelling of units and converted: same digits, another number
         for module, value in row.items():
             given = stored[(code, module)]
+            if path in ("api-numbers", "openepd") and text(value).endswith(".0"):
+                value = Decimal(text(value)[:-2])  # a JSON number 2.0 is how float writers write 2 (json_number)
             assert given == value and (value == 0 or given.as_tuple() == value.as_tuple()), (path, code, module, value, given)
 
 
