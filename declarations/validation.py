@@ -5,6 +5,7 @@ The web form, the JSON API, the spreadsheet, openEPD and ILCD imports, submissio
 checks all call `validate()`, so every path reports the same problems in the same words.
 """
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -145,6 +146,8 @@ def json_number(literal: str) -> Decimal:
 
 def _float_as_given(number: float) -> Decimal:
     """A float's shortest decimal form ("2.4", not 2.399999…); an integral float has no decimals ("1500")."""
+    if not math.isfinite(number):
+        return Decimal(repr(number))  # Decimal('inf'), Decimal('nan'): refused by the caller as not finite
     if number.is_integer() and abs(number) < 1e15:
         return Decimal(int(number))
     value = Decimal(repr(number))

@@ -271,6 +271,7 @@ def test_parse_value_refuses_thousands_separators_and_words():
     assert parse_value("12 kg")[1]
     assert parse_value(True)[1]
     assert parse_value("1e400")[1]
+    assert parse_value(float("inf"))[1] and parse_value(float("nan"))[1]  # a float cell or JSON can carry them
     assert parse_value("ND") == (None, None)
 
 
