@@ -71,6 +71,8 @@ class _Reader:
     def product(self) -> None:
         self.stated.set("product_name", _text(self.data.get("product_name")), "product_name")
         self.stated.set("product_name_zh", _text(self.extension.get("product_name_zh")), f"ext.{EXTENSION}.product_name_zh")
+        names = {k: _text(v) for k, v in _dict(self.extension.get("other_names")).items() if isinstance(k, str) and _text(v)}
+        self.stated.set("other_names", names, f"ext.{EXTENSION}.other_names")
         self.stated.set("description", _text(self.data.get("product_description")), "product_description")
         self.stated.set("manufacturer", _text(_dict(self.data.get("manufacturer")).get("name")), "manufacturer.name")
 

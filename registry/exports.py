@@ -323,6 +323,8 @@ def _extension(document: dict) -> dict:
         "version": document["version"],
         "production_route": document["product"].get("production_route"),
         "product_category": document["product"].get("category"),
+        "product_name_zh": document["product"].get("name_zh") or None,
+        "other_names": document["product"].get("other_names") or None,
         "characterisation_method": lca.get("characterisation_method"),
         "declared_unit": lca.get("declared_unit"),
         "declared_modules": lca.get("declared_modules") or [],

@@ -423,6 +423,8 @@ class _Writer:
         name = _el(info, "name")
         _text(name, "baseName", product["name"])
         _text(name, "baseName", product.get("name_zh"), lang="zh")
+        for language, other in (product.get("other_names") or {}).items():
+            _text(name, "baseName", other, lang=language)
         _text(name, "treatmentStandardsRoutes", _standards_and_grades(product))
         _text(info, "common:synonyms", "; ".join(product.get("grades") or []))
         self._classification(info)
@@ -466,6 +468,8 @@ class _Writer:
         name = _el(info, "name")
         _text(name, "baseName", product["name"])
         _text(name, "baseName", product.get("name_zh"), lang="zh")
+        for language, other in (product.get("other_names") or {}).items():
+            _text(name, "baseName", other, lang=language)
         _text(name, "functionalUnitFlowProperties", lca["declared_unit"])
         elsewhere = [r.get("registration_number") for r in document.get("registrations_elsewhere") or [] if r.get("registration_number")]
         _text(info, "common:synonyms", "; ".join([document["registration_number"], *elsewhere, *(product.get("grades") or [])]))

@@ -536,6 +536,7 @@ def test_our_ilcd_archive_reads_back_to_the_documents_metadata(method):
             "url": "https://www.environdec.com/library/epd1937",
         }
     ]
+    document["product"]["other_names"] = {"de": "Betonstahl"}
     archive = ilcd_archive(document, pdf=minimal_pdf())
 
     parsed = read_ilcd(archive, declared_unit="1 t")
@@ -545,6 +546,7 @@ def test_our_ilcd_archive_reads_back_to_the_documents_metadata(method):
     assert parsed.stated.values == {
         "product_name": product["name"],
         "product_name_zh": product["name_zh"],
+        "other_names": {"de": "Betonstahl"},
         "description": product["description"],
         "manufacturer": document["manufacturer"]["name"],
         "declared_unit": lca["declared_unit"],

@@ -200,12 +200,15 @@ def test_our_openepd_export_reads_back_to_the_documents_metadata():
         }
     ]
 
+    document["product"]["other_names"] = {"de": "Betonstahl"}
     parsed = read(openepd_document(document))
 
     lca, product, verification = document["lca"], document["product"], document["verification"]
     assert parsed.findings == []
     assert parsed.stated.values == {
         "product_name": product["name"],
+        "product_name_zh": product["name_zh"],
+        "other_names": {"de": "Betonstahl"},
         "description": product["description"],
         "manufacturer": document["manufacturer"]["name"],
         "declared_unit": lca["declared_unit"],
