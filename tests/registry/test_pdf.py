@@ -243,9 +243,8 @@ def test_general_information_names_operator_manufacturer_plants_and_lca_data(sam
         "15.0 %",
         "1 t (1000 kg)",
         "2026-11-24",
-        "LCA for Experts 10.7; Sphera MLC 2024.1",
-        "Characterisation factors",
-        "EF 3.1",
+        "LCA for Experts 10.7; Sphera MLC 2024.1; EF 3.1",
+        "and EN 15804+A2, characterisation factors EF 3.1",
         "2025-01-01 – 2025-12-31",
         "GreenLCA Consulting Ltd.",
     ):
