@@ -321,6 +321,7 @@ class TakenSerializer(serializers.Serializer):
     before = serializers.CharField(allow_blank=True)
     after = serializers.CharField(allow_blank=True)
     where = serializers.CharField(help_text="where the file states it")
+    changed = serializers.BooleanField(help_text="false when the file confirms what the declaration said already")
 
 
 @extend_schema_serializer(examples=api_examples.IMPORT_EXAMPLES)
@@ -435,7 +436,7 @@ class DeclarationViewSet(
         return self._results(
             declaration,
             report.findings,
-            taken=[vars(t) for t in report.taken],
+            taken=[{**vars(t), "changed": t.changed} for t in report.taken],
             left=[f.as_dict() for f in report.left],
         )
 

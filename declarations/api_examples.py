@@ -94,6 +94,7 @@ IMPORT_EXAMPLES = [
                     "before": "",
                     "after": "2023-05-02",
                     "where": "processInformation/time/common:other/epd2:publicationDateOfEPD",
+                    "changed": True,
                 },
                 {
                     "field": "characterisation_method",
@@ -101,6 +102,7 @@ IMPORT_EXAMPLES = [
                     "before": "",
                     "after": "EF 3.0",
                     "where": "LCIAResults/LCIAResult[1]/referenceToLCIAMethodDataSet",
+                    "changed": True,
                 },
             ],
             "left": [{"severity": "error", "check": "field", "message": "Choose the production route.", "field": "production_route"}],

@@ -20,7 +20,7 @@ from accounts.models import Organization
 from . import locations
 from .errors import FileTooLarge, InvalidDeclaration, InvalidFile, NotEditable, TransitionForbidden
 from .models import EPD, Declaration, Plant, Result
-from .validation import ERROR, Finding, ResultCell, check_submission_fields, errors, normalise_unit, validate
+from .validation import ERROR, INFO, WARNING, Finding, ResultCell, check_submission_fields, errors, normalise_unit, validate
 from .workflow import IN_PROGRESS, Status
 
 if TYPE_CHECKING:
@@ -182,6 +182,10 @@ class Taken:
     after: str
     where: str
 
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -198,7 +202,10 @@ def import_file(declaration: Declaration, parsed: "imports.ParsedResults", *, ac
     methods = sorted({method for method, _where in parsed.method_evidence})
     fields["results_method"] = methods[0] if len(methods) == 1 else ""
     before = Declaration.objects.with_related().get(pk=declaration.pk)
-    findings = _replace(declaration, parsed.cells, parsed.declared_modules, parse_findings=parsed.findings, fields=fields, plants=plants)
+    notes = _ownership_notes(before, parsed.stated, fields)
+    findings = _replace(
+        declaration, parsed.cells, parsed.declared_modules, parse_findings=[*parsed.findings, *notes], fields=fields, plants=plants
+    )
     after = Declaration.objects.with_related().get(pk=declaration.pk)
     taken = [
         Taken(name, _label(name), _shown(before, name), _shown(after, name), parsed.stated.where[name])
@@ -207,6 +214,38 @@ def import_file(declaration: Declaration, parsed: "imports.ParsedResults", *, ac
     ]
     left = [f for f in check_submission_fields(after.facts()) if f.check in ("field", "standard")]
     return ImportReport(findings=findings, taken=taken, left=left)
+
+
+def _ownership_notes(declaration: Declaration, stated: "imports.Stated", fields: dict) -> list[Finding]:
+    """Whose EPD the file is. A registration with this platform is this registry's own, not one elsewhere (it is
+    dropped from `fields`); an EPD of another manufacturer than the importing mill is a warning naming both."""
+    notes = []
+    ours = settings.PROGRAMME_OPERATOR["name"].strip().casefold()
+    registrations = fields.get("registrations_elsewhere") or []
+    own = [r for r in registrations if str(r.get("programme_operator", "")).strip().casefold() == ours]
+    if own:
+        fields["registrations_elsewhere"] = [r for r in registrations if r not in own]
+        numbers = ", ".join(r["registration_number"] for r in own)
+        notes.append(
+            Finding(
+                INFO,
+                "metadata",
+                _("The file is this registry's own %(numbers)s; it is not recorded as a registration elsewhere.") % {"numbers": numbers},
+                field=stated.where.get("registrations_elsewhere", ""),
+            )
+        )
+    maker = str(stated.values.get("manufacturer") or "").strip()
+    if maker and maker.casefold() != declaration.epd.organization.name.strip().casefold():
+        notes.append(
+            Finding(
+                WARNING,
+                "metadata",
+                _("The file is an EPD of “%(maker)s”, not of %(organization)s. Import only your own EPDs.")
+                % {"maker": maker[:200], "organization": declaration.epd.organization.name},
+                field=stated.where.get("manufacturer", ""),
+            )
+        )
+    return notes
 
 
 def _stated_fields(stated: "imports.Stated") -> tuple[dict, list[dict] | None]:

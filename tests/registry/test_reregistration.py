@@ -164,3 +164,28 @@ def test_an_expired_epd_cannot_be_registered(client_for, make_declaration, mill_
     findings = response.json()["error"]["findings"]
     assert any(f["check"] == "P21" and f.get("field") == "valid_until" and "2024-01-09" in f["message"] for f in findings)
     assert not Declaration.objects.get(pk=draft.pk).results.exists()
+
+
+def test_a_file_of_this_registry_or_of_another_maker_is_said_so(client_for, make_declaration, mill_alice, mill_bob):
+    ours = source_document()
+    ours.update(registration_number="EPD-STEEL-2026-000042", programme_operator={"name": "Steel EPD Platform"})
+    ours["manufacturer"]["name"] = mill_alice.organization.name
+    name, content = as_file("ilcd", ours)
+    draft = make_declaration(results=False)
+    response = client_for(mill_alice).post(
+        f"/api/v1/declarations/{draft.pk}/results/import/", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    notes = [w for w in response.json()["warnings"] if w["check"] == "metadata"]
+    assert [(n["severity"], "EPD-STEEL-2026-000042" in n["message"]) for n in notes] == [("info", True)]
+    assert Declaration.objects.get(pk=draft.pk).registrations_elsewhere == []  # this registry is not "elsewhere"
+
+    theirs = source_document()  # Huadong's EPD, imported by another mill
+    name, content = as_file("ilcd", theirs)
+    draft = make_declaration(mill_bob, results=False)
+    response = client_for(mill_bob).post(
+        f"/api/v1/declarations/{draft.pk}/results/import/", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    (warning,) = [w for w in response.json()["warnings"] if w["check"] == "metadata" and w["severity"] == "warning"]
+    assert theirs["manufacturer"]["name"] in warning["message"] and mill_bob.organization.name in warning["message"]
