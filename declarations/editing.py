@@ -287,6 +287,8 @@ def _shown(declaration: Declaration, name: str) -> str:
     if name == "plants":
         return "; ".join(f"{p.name} ({p.country})" for p in declaration.plants.all())
     value = getattr(declaration, name)
+    if Declaration._meta.get_field(name).choices and value:
+        return str(getattr(declaration, f"get_{name}_display")())
     if isinstance(value, list):
         return "; ".join(" · ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item) for item in value)
     if isinstance(value, dict):
