@@ -172,6 +172,8 @@ def test_results_identified_by_ef30_uuids_warn_against_a_declared_ef31(mill, mak
     warnings = [f for f in checks.check_declaration(declaration).findings if f.check == "method"]
     assert len(warnings) == 1 and warnings[0].severity == WARNING and warnings[0].field == "characterisation_method"
     assert "EF 3.1" in warnings[0].message and "EF 3.0" in warnings[0].message
+    page = mill.get(f"/declarations/{declaration.pk}/").content.decode()
+    assert "the imported results identify as EF 3.0" in page
 
 
 @pytest.mark.parametrize("method", ["EF 3.0", "EF 3.1"])

@@ -288,6 +288,20 @@ def test_signed_pdf_is_authentic_for_us_and_for_pyhanko(epd_pdf, client):
     assert status.md_algorithm == "sha256"
 
 
+def test_a_published_pdf_validates_in_pyhankos_hard_fail_revocation_mode(published, client):
+    """As a relying party's pyHanko set to hard-fail would check the PDF a buyer downloads from the registry."""
+    publication = published()
+    pdf = b"".join(client.get(f"/api/v1/epds/{publication.registration_number}/document.pdf").streaming_content)
+    root = client.get("/api/v1/keys/root.pem").content
+    context = ValidationContext(trust_roots=[load_cert_from_pemder_bytes(root)], allow_fetching=True, revocation_mode="hard-fail")
+    status = validate_pdf_signature(PdfFileReader(BytesIO(pdf)).embedded_signatures[0], context)
+    assert status.intact and status.valid and status.trusted and status.bottom_line, status.pretty_print_details()
+
+
+def load_cert_from_pemder_bytes(pem: bytes):
+    return asn1_x509.Certificate.load(x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER))
+
+
 def test_signed_pdf_is_a_pades_certification_with_no_changes_allowed_and_the_chain_embedded(epd_pdf):
     from pyhanko.sign.fields import MDPPerm
 
