@@ -19,7 +19,7 @@ from functools import cache
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from . import catalogue, imports
+from . import catalogue, ilcd_master, imports
 from .validation import ERROR, WARNING, Finding, ResultCell, declared_mass_kg, is_module_not_declared, parse_value, rescale
 
 PROCESS = "http://lca.jrc.it/ILCD/Process"
@@ -33,44 +33,8 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NS = {"p": PROCESS, "f": FLOW, "common": COMMON, "epd": EPD, "epd2": EPD2}
 
-# Unit groups of the ILCD+EPD master data (ÖKOBAUDAT; the InData sample dataset and the reference
-# data shipped with ilcdlib use the same UUIDs), by the platform's spelling of the unit.
-UNIT_GROUPS: dict[str, str] = {
-    "kg CO2 eq.": "1ebf3012-d0db-4de2-aefd-ef30cedb0be1",
-    "kg CFC 11 eq.": "d9e957c9-7309-4474-bf3a-7777df6c4e5b",
-    "mol H+ eq.": "42e089ac-92bf-4bf2-8ca1-5fc40d18f2ed",
-    "kg P eq.": "0429039d-a61d-4590-ba67-aa4a20a810a1",
-    "kg N eq.": "d05bb823-ecdf-4686-8c40-bf1d9257859f",
-    "mol N eq.": "71b4d617-0ec9-4d3f-b65e-e438940c2401",
-    "kg NMVOC eq.": "d27c25f8-fbc1-44c6-b47b-4adbae4199c6",
-    "kg Sb eq.": "54ccd2d9-a32a-4fc2-923d-f2c8c93e89d4",
-    "MJ, net calorific value": "93a60a57-a3c8-11da-a746-0800200c9a66",
-    "MJ": "93a60a57-a3c8-11da-a746-0800200c9a66",
-    "m3 world eq. deprived": "6ae2df01-888e-46c8-b17d-49fa3869b476",
-    "disease incidence": "3883559b-648f-4afc-8ba2-0bd24f3affa3",
-    "kBq U235 eq.": "456b05bf-1415-44a9-9993-02452f554c09",
-    "CTUe": "aa959ded-f1eb-4efb-9c5c-2d60be36b3e6",
-    "CTUh": "d4c9523e-2d7e-49fd-8469-998f547d3a70",
-    "dimensionless": "f130951c-e67f-4f7f-8dd4-665de3974e18",
-    "kg": "ad38d542-3fe9-439d-9b95-2f5f7752acaf",
-    "m3": "cd950537-0a98-4044-9ba7-9f9a68d0a504",
-}
-# Further unit groups met in imports: other spellings of the same units, and EN 15804+A1 ones, so
-# that validation.normalise_unit can name an A1 unit as such.
-UNIT_GROUPS_READ: dict[str, str] = {
-    **{group: unit for unit, group in UNIT_GROUPS.items() if unit != "MJ, net calorific value"},
-    "93a60a57-a4c8-11da-a746-0800200c9a66": "kg",
-    "de5104d8-3de0-4218-a29d-b7123ce9ca3c": "MJ",
-    "93a60a57-a3c8-12da-a746-0800200c9a66": "m3",
-    "88054749-b0a6-47ea-a82b-dc5b29326512": "kg CFC 11 eq.",
-    "bc50c624-a9bc-45b1-a9b0-e6b10d00476f": "kg SO2 eq.",
-    "01c26c17-9a76-406e-8295-f17b55fd909e": "kg ethene eq.",
-    "67b5401d-873c-485f-bcf3-6ae83b918822": "kg PO4 eq.",
-}
-MASS_FLOW_PROPERTY = "93a60a56-a3c8-11da-a746-0800200b9a66"
-MASS_UNIT_GROUP = "93a60a57-a4c8-11da-a746-0800200c9a66"
-ILCD_FORMAT_SOURCE = "a97a0155-0234-4b87-b4ce-a45da52f2a40"
-EPD_FORMAT_SOURCE = "a29449fd-aa2f-4de8-b5d7-4b06b43c6fde"  # "EPD Data Format Extensions v1.2"
+# A unit group some older ÖKOBAUDAT datasets reference that the InDataWG lists do not name ("Units of energy").
+_UNLISTED_UNIT_GROUPS = {"de5104d8-3de0-4218-a29d-b7123ce9ca3c": "MJ"}
 UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://steel-epd.example/ilcd")
 
 MAX_ARCHIVE_MEMBERS = 5000
@@ -336,11 +300,21 @@ def _unit_of(block: _Block, archive: Archive | None) -> str:
     if reference is None:
         return ""
     group = reference.get("refObjectId", "").strip().lower()
-    if group in UNIT_GROUPS_READ:
-        return UNIT_GROUPS_READ[group]
+    if group in _units_by_group():
+        return _units_by_group()[group]
     dataset = archive.dataset("unitgroups", group) if archive and group else None
     name = _reference_unit_name(dataset) if dataset is not None else ""
     return _plain_unit(name or _short_description(reference))
+
+
+@cache
+def _units_by_group() -> dict[str, str]:
+    """Unit group UUID → its reference unit, from the InDataWG master data: EN 15804+A2 and A1 groups (so that an A1
+    unit is named as one), deprecated UUIDs too, in the spelling validation.normalise_unit reads."""
+    units = {group: unit.unit for group, unit in ilcd_master.unit_groups().items()}
+    units.update({group: unit for group, unit in ilcd_master.a1_unit_groups().items() if group not in units})
+    units.update({old: units[new] for old, new in ilcd_master.deprecated_unit_groups().items() if new in units})
+    return {group.lower(): _plain_unit(unit) for group, unit in {**_UNLISTED_UNIT_GROUPS, **units}.items()}
 
 
 def _reference_unit_name(dataset: etree._Element) -> str:
@@ -451,7 +425,7 @@ def _reference_mass_kg(root: etree._Element, archive: Archive | None) -> tuple[D
         if (
             prop.get("dataSetInternalID") == property_id
             and prop_ref is not None
-            and prop_ref.get("refObjectId", "").lower() == MASS_FLOW_PROPERTY
+            and prop_ref.get("refObjectId", "").lower() == ilcd_master.flow_properties()["Mass"].uuid
         ):
             mean, _problem = parse_value(prop.findtext("f:meanValue", namespaces=NS) or "1")
             return (amount * mean if mean is not None else None), path

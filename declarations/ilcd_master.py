@@ -134,6 +134,14 @@ def unit_groups() -> dict[str, UnitGroup]:
     return groups
 
 
+@cache
+def a1_unit_groups() -> dict[str, str]:
+    """Unit group UUID → reference unit of the EN 15804+A1 indicators (kg SO2 eqv., kg Phosphate-eqv., …)."""
+    return {
+        row["UnitGroup UUID"]: row["Unit (en)"] for row in _rows("EN15804+A1_indicators.csv") if _is_uuid(row.get("UnitGroup UUID", ""))
+    }
+
+
 def flow_property_of_unit_group(group_uuid: str) -> FlowProperty | None:
     """The flow property whose reference unit group this is (Mass for kg, Net calorific value for MJ, Volume for m3)."""
     preferred = ("Mass", "Net calorific value", "Volume")
