@@ -255,18 +255,20 @@ def published(approved):
 
 
 @pytest.fixture
-def republish(mill_alice, verifier_vera, operator_olga):
-    """republish(publication): the next version of mill_alice's published EPD, reviewed and published."""
-    from declarations import editing, workflow
+def review_and_publish(mill_alice, verifier_vera, operator_olga, accredited):
+    """review_and_publish(draft): mill_alice's draft submitted, checked, reviewed by verifier_vera, published."""
+    from declarations import workflow
     from registry import publishing
     from verification import checks, review
     from verification.models import StoredFinding
 
-    def make(publication):
-        draft = editing.start_new_version(publication.declaration, actor=mill_alice)
+    def make(draft):
+        if not verifier_vera.accreditations.exists():
+            accredited(verifier_vera)
         draft, _ = workflow.submit(draft, actor=mill_alice)
         checks.run_checks(draft)  # nothing to do if an in-process task ran them at commit already
         draft.refresh_from_db()
+        assert draft.status == "in_verification", draft.audit_entries.last().comment
         review.assign(draft, verifier_vera, by=operator_olga)
         review.update_checklist(draft, verifier=verifier_vera, items=dict.fromkeys(review.CHECKLIST, True))
         for finding in StoredFinding.objects.filter(check_run__revision__declaration=draft, severity="warning"):
@@ -275,6 +277,28 @@ def republish(mill_alice, verifier_vera, operator_olga):
         return publishing.publish(draft.pk)
 
     return make
+
+
+@pytest.fixture
+def republish(mill_alice, review_and_publish):
+    """republish(publication): the next version of mill_alice's published EPD, reviewed and published."""
+    from declarations import editing
+
+    def make(publication):
+        return review_and_publish(editing.start_new_version(publication.declaration, actor=mill_alice))
+
+    return make
+
+
+@pytest.fixture
+def in_process_tasks():
+    """Tasks run in-process, as on `make run`'s embedded default (the demo loader publishes through them)."""
+    from celery import current_app
+
+    before = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = before
 
 
 @pytest.fixture

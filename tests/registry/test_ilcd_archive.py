@@ -4,10 +4,8 @@ resolves inside it), built on master-data UUIDs, carrying the signed PDF, and re
 import hashlib
 import io
 import zipfile
-from decimal import Decimal
 
 import pytest
-from celery import current_app
 from django.core.management import call_command
 from ilcdlib.epd.reader import IlcdEpdReader
 from ilcdlib.medium.archive import ZipIlcdReader
@@ -18,7 +16,7 @@ from declarations.samples import minimal_pdf, sample_document
 from registry import ilcd_checks, publishing
 from registry.exports import ilcd_export
 from registry.ilcd_export import pdf_file_name
-from registry.models import ArtefactName, IlcdDataset, Publication
+from registry.models import ArtefactName, IlcdDataset
 
 ROUTES = ["bf_bof", "scrap_eaf", "dri_eaf", "mixed"]
 # Every product category (with the routes in turn) and every route, under both characterisation methods.
@@ -267,29 +265,3 @@ def test_publications_without_a_zip_get_one_once(approved):
     with zips.get().file.open("rb") as handle:
         assert_valid_and_complete(handle.read())
     assert IlcdDataset.objects.filter(publication=publication, folder="processes").count() == 1
-
-
-@pytest.fixture
-def in_process_tasks():
-    before = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = before
-
-
-@pytest.mark.django_db(transaction=True)
-def test_every_demo_epd_has_a_valid_complete_zip_with_its_signed_pdf(in_process_tasks):
-    call_command("seed_demo", quiet=True)
-
-    publications = list(Publication.objects.all())
-    assert len(publications) == 4
-    for publication in publications:
-        artefacts = {a.name: a for a in publication.artefacts.all()}
-        with artefacts[ArtefactName.ILCD_ZIP].file.open("rb") as handle:
-            content = handle.read()
-        assert_valid_and_complete(content)
-        pdf = members(content)[f"ILCD/external_docs/{pdf_file_name(publication.document)}"]
-        assert hashlib.sha256(pdf).hexdigest() == artefacts[ArtefactName.PDF].sha256
-        epd = read_with_ilcdlib(content)
-        assert epd["manufacturer"]["name"] == publication.document["manufacturer"]["name"]
-        assert Decimal(str(epd["declared_unit"]["qty"])) == Decimal(publication.document["lca"].get("declared_unit_mass_kg") or 1000)

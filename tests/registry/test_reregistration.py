@@ -16,16 +16,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from lxml import etree
 
-from declarations import checks, workflow
+from declarations import checks
 from declarations.models import Declaration
 from declarations.samples import plausible_results, sample_document
-from registry import publishing
 from registry.exports import openepd_document
 from registry.ilcd_export import write_ilcd
 from registry.pdf import format_value
-from verification import checks as automated
-from verification import review
-from verification.models import StoredFinding
 
 FIRST_ISSUED, VALID_UNTIL = "2024-03-01", "2029-02-28"
 ELSEWHERE = {"name": "EPD Italy", "address": "Via Gaetano De Castillia 10, Milano", "website": "https://www.epditaly.it"}
@@ -76,24 +72,8 @@ def as_file(kind: str, document: dict) -> tuple[str, bytes]:
     return "EPDITALY0091.openepd.json", json.dumps(data).encode()
 
 
-def publish(declaration: Declaration, mill, verifier, operator):
-    declaration, _warnings = workflow.submit(declaration, actor=mill)
-    automated.run_checks(declaration)
-    declaration.refresh_from_db()
-    assert declaration.status == "in_verification", declaration.audit_entries.last().comment
-    review.assign(declaration, verifier, by=operator)
-    review.update_checklist(declaration, verifier=verifier, items=dict.fromkeys(review.CHECKLIST, True))
-    for finding in StoredFinding.objects.filter(check_run__revision__declaration=declaration, severity="warning"):
-        review.acknowledge(finding, verifier=verifier, comment="Checked against the original EPD.")
-    review.approve(declaration, verifier=verifier)
-    return publishing.publish(declaration.pk)
-
-
 @pytest.mark.parametrize("kind", ["ilcd", "openepd"])
-def test_an_epd_published_elsewhere_is_registered_as_printed(
-    kind, client_for, make_declaration, mill_alice, verifier_vera, operator_olga, accredited
-):
-    accredited(verifier_vera)
+def test_an_epd_published_elsewhere_is_registered_as_printed(kind, client_for, make_declaration, mill_alice, review_and_publish):
     source = source_document()
     draft = make_declaration(
         results=False, product_name="(to be imported)", characterisation_method="", reference_year=None, category="long.wirerod"
@@ -120,7 +100,7 @@ def test_an_epd_published_elsewhere_is_registered_as_printed(
     assert report.errors == [], [(f.check, f.message) for f in report.errors]
 
     # 3. Submitted, verified, published: the same method, standard, dates and numbers as the source.
-    publication = publish(draft, mill_alice, verifier_vera, operator_olga)
+    publication = review_and_publish(draft)
     document = publication.document
     assert (document["first_issued"], document["valid_until"]) == (FIRST_ISSUED, VALID_UNTIL)
     assert document["lca"]["characterisation_method"] == "EF 3.0" and document["lca"]["standard"] == "EN 15804+A2"

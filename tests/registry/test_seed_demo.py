@@ -1,10 +1,11 @@
 """`manage.py seed_demo` (what `make run` loads): mills, verifiers, declarations in several states,
 published EPDs with valid signatures, and a second version that supersedes the first."""
 
+import hashlib
 import json
+from decimal import Decimal
 
 import pytest
-from celery import current_app
 from django.core.management import call_command
 from ilcdlib.epd.reader import IlcdEpdReader
 from ilcdlib.medium.archive import ZipIlcdReader
@@ -12,19 +13,11 @@ from ilcdlib.soda4lca.api_client import Soda4LcaXmlApiClient
 from openepd.api.sync_client import OpenEpdApiClientSync
 
 from declarations.models import Declaration
-from registry import ilcd_checks, signing
+from registry import signing
 from registry.models import ArtefactName, Publication, RegistryEntry
 from tests.openepd_strict import strict_epd
+from tests.registry.test_ilcd_archive import assert_valid_and_complete, members, pdf_file_name, read_with_ilcdlib
 from tests.registry.test_soda import _wait_for_other_database_sessions_to_end
-
-
-@pytest.fixture
-def in_process_tasks():
-    # The demo loader is what `make run` does on the embedded default, where tasks run in-process.
-    before = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,9 +54,15 @@ def the_data_network_clients_read_every_demo_epd(live_server) -> None:
     assert len(publications) == 4 and len(valid) == 3
 
     for publication in publications:  # the InDataWG v1.2 schemas, every dataset of every stored ZIP, every reference inside
-        with publication.artefacts.get(name=ArtefactName.ILCD_ZIP).file.open("rb") as handle:
-            archive = handle.read()
-        assert ilcd_checks.schema_problems(archive) == [] and ilcd_checks.unresolved_references(archive) == []
+        artefacts = {a.name: a for a in publication.artefacts.all()}
+        with artefacts[ArtefactName.ILCD_ZIP].file.open("rb") as handle:
+            content = handle.read()
+        assert_valid_and_complete(content)
+        pdf = members(content)[f"ILCD/external_docs/{pdf_file_name(publication.document)}"]
+        assert hashlib.sha256(pdf).hexdigest() == artefacts[ArtefactName.PDF].sha256
+        epd = read_with_ilcdlib(content)
+        assert epd["manufacturer"]["name"] == publication.document["manufacturer"]["name"]
+        assert Decimal(str(epd["declared_unit"]["qty"])) == Decimal(publication.document["lca"].get("declared_unit_mass_kg") or 1000)
 
     soda = Soda4LcaXmlApiClient(live_server.url)
     try:

@@ -24,35 +24,17 @@ from registry.models import ArtefactName, RegistryEntry
 SAPI = "{http://www.ilcd-network.org/ILCD/ServiceAPI}"
 
 
-def new_version(publication, mill_alice, verifier_vera, operator_olga):
-    from declarations import editing, workflow
-    from registry import publishing
-    from verification import checks, review
-    from verification.models import StoredFinding
-
-    draft = editing.start_new_version(publication.declaration, actor=mill_alice)
-    draft, _ = workflow.submit(draft, actor=mill_alice)
-    checks.run_checks(draft)
-    draft.refresh_from_db()  # the checks moved it on; transitions start from the row's state
-    review.assign(draft, verifier_vera, by=operator_olga)
-    review.update_checklist(draft, verifier=verifier_vera, items=dict.fromkeys(review.CHECKLIST, True))
-    for finding in StoredFinding.objects.filter(check_run__revision__declaration=draft, severity="warning"):
-        review.acknowledge(finding, verifier=verifier_vera, comment="ok")
-    review.approve(draft, verifier=verifier_vera)
-    return publishing.publish(draft.pk)
-
-
 def artefact_bytes(publication, name: str) -> bytes:
     with publication.artefacts.get(name=name).file.open("rb") as handle:
         return handle.read()
 
 
 @pytest.fixture
-def harvest(published, mill_alice, verifier_vera, operator_olga):
+def harvest(published, republish, operator_olga):
     """Valid A; B in two versions (v1 superseded); C revoked."""
     a = published()
     b1 = published(product_name="Reinforcing steel B500C")
-    b2 = new_version(b1, mill_alice, verifier_vera, operator_olga)
+    b2 = republish(b1)
     c = published(product_name="Wire rod SAE 1008", category="long.wirerod")
     lifecycle.revoke(c.entry, actor=operator_olga, reason="Results recalculated with a wrong factor.")
     return {"valid": [a, b2], "superseded": b1, "revoked": c}
