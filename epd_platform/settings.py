@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "accounts",
     "declarations",
     "verification",
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # ETag on every GET, 304 on If-None-Match / If-Modified-Since (with the Last-Modified views set).
     "django.middleware.http.ConditionalGetMiddleware",
 ]
@@ -172,6 +174,10 @@ MAX_REPORT_BYTES = env_int("MAX_REPORT_BYTES", 25 * 1024 * 1024)
 MAX_RESULTS_FILE_BYTES = env_int("MAX_RESULTS_FILE_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Reports are private and artefacts are served through views: no file the platform writes is world-readable
+# (owner and the service's group only), whatever the process umask.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # Keys live under var/keys in the embedded default; production mounts them (docs/operations.md).
 SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
@@ -309,6 +315,26 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy, in development as in production so the browser tests see what users get. The
+# pages need no inline script; the one allowance is inline style attributes (bar widths, table column widths),
+# which cannot run code. tests/security/test_production_shape.py drives the pages in Chromium and fails on any
+# violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

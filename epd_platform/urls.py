@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from declarations.urls import api_urlpatterns as declaration_api
 from registry.urls import api_urlpatterns as registry_api
@@ -21,7 +21,7 @@ urlpatterns = [
     path("resource/", include("registry.soda_urls")),  # soda4LCA-compatible read service for ILCD harvesters
     path("api/openepd/", include("registry.openepd_api")),  # mirrors the paths openepd's API client uses
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("", include("declarations.urls")),
