@@ -21,6 +21,7 @@ from declarations import catalogue
 
 from .charts import gwp_by_module_svg, to_decimal
 from .documents import standard_of
+from .fonts import cjk_font_file
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,10 @@ def html_to_pdf(html: str, *, url_fetcher: LocalOnlyFetcher | None = None) -> by
 
 
 def render_pdf(document: dict) -> bytes:
-    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document)."""
+    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document).
+
+    Refuses (MissingCJKFont) on a machine with no font for its Chinese text rather than print empty boxes."""
+    cjk_font_file()
     return html_to_pdf(render_to_string("pdf/epd.html", pdf_context(document)))
 
 
