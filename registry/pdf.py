@@ -5,15 +5,19 @@ from fontconfig ("Noto Sans CJK SC") and WeasyPrint embeds subsets of them. The 
 to the same bytes, so a re-run publish task produces an identical PDF.
 """
 
+import base64
 import logging
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 
 import segno
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -22,6 +26,7 @@ from declarations import catalogue
 from .charts import gwp_by_module_svg, to_decimal
 from .documents import standard_of
 from .fonts import cjk_font_file
+from .models import ARTEFACT_CONTENT_TYPES, ArtefactName
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,9 @@ RESULT_GROUPS = (
     ("waste", "Waste categories", "废物类别"),
     ("output flow", "Output flows", "输出流"),
 )
+# Archival PDF (ISO 19005-3) that may carry files: the signed JSON documents travel inside it.
+PDF_VARIANT = "pdf/a-3b"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PORTRAIT_MODULE_COLUMNS = 8
 # The system-boundary table shows A1, A2, A3 one by one; "A1-A3" declares all three at once.
 BOUNDARY_MODULES = tuple(code for code in catalogue.module_codes() if code != catalogue.AGGREGATED_PRODUCT_MODULE)
@@ -86,21 +94,78 @@ def _stylesheet() -> CSS:
     return _local.stylesheet
 
 
-def html_to_pdf(html: str, *, url_fetcher: LocalOnlyFetcher | None = None) -> bytes:
-    """Render HTML with the EPD stylesheet; every resource other than a data: URI is refused."""
+def html_to_pdf(
+    html: str,
+    *,
+    url_fetcher: LocalOnlyFetcher | None = None,
+    embedded: Sequence["EmbeddedFile"] = (),
+    embedded_at: datetime | None = None,
+) -> bytes:
+    """Render HTML with the EPD stylesheet as PDF/A-3b, with `embedded` as its associated files (dated
+    `embedded_at`, so the same input gives the same bytes); every resource other than a data: URI is refused."""
     fetcher = url_fetcher or LocalOnlyFetcher()
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    attachments = [file.as_attachment(fetcher, embedded_at or EPOCH) for file in embedded]
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[_stylesheet()], font_config=_font_config(), pdf_variant=PDF_VARIANT, attachments=attachments
+    )
     if fetcher.refused:
         logger.warning("EPD PDF: refused to fetch %s", ", ".join(fetcher.refused))
     return pdf
 
 
-def render_pdf(document: dict) -> bytes:
-    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document).
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file inside the PDF, as a PDF/A-3 associated file of the whole document (ISO 19005-3, 6.8)."""
+
+    name: str
+    content: bytes
+    mime_type: str
+    relationship: str  # ISO 32000-2, 7.11.3: Data (what the pages were made from), Alternative, Source, Supplement
+    description: str
+
+    def as_attachment(self, fetcher: LocalOnlyFetcher, when: datetime) -> Attachment:
+        # A data: URI carries the MIME type through WeasyPrint's fetcher into the embedded file's /Subtype.
+        url = f"data:{self.mime_type};base64,{base64.b64encode(self.content).decode('ascii')}"
+        return Attachment(
+            url=url,
+            url_fetcher=fetcher,
+            name=self.name,
+            description=self.description,
+            created=when,
+            modified=when,
+            relationship=self.relationship,
+        )
+
+
+def machine_readable_files(full_json: bytes, openepd_json: bytes) -> list[EmbeddedFile]:
+    """The published JSON documents, byte for byte as served and signed, to embed in the PDF: one archived
+    file then carries both the human and the machine form of the EPD."""
+    return [
+        EmbeddedFile(
+            name=ArtefactName.JSON.value,
+            content=full_json,
+            mime_type=ARTEFACT_CONTENT_TYPES[ArtefactName.JSON],
+            relationship="Data",
+            description="The platform's full JSON of this EPD, from which these pages are rendered (signed as epd.jws)",
+        ),
+        EmbeddedFile(
+            name=ArtefactName.OPENEPD.value,
+            content=openepd_json,
+            mime_type=ARTEFACT_CONTENT_TYPES[ArtefactName.OPENEPD],
+            relationship="Alternative",
+            description="This EPD as an openEPD document (signed as openepd.jws)",
+        ),
+    ]
+
+
+def render_pdf(document: dict, *, embedded: Sequence[EmbeddedFile] = ()) -> bytes:
+    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document),
+    carrying `embedded` (machine_readable_files) dated the day of issue.
 
     Refuses (MissingCJKFont) on a machine with no font for its Chinese text rather than print empty boxes."""
     cjk_font_file()
-    return html_to_pdf(render_to_string("pdf/epd.html", pdf_context(document)))
+    issued = datetime.combine(date.fromisoformat(document["issued"]), time(), tzinfo=UTC)
+    return html_to_pdf(render_to_string("pdf/epd.html", pdf_context(document)), embedded=embedded, embedded_at=issued)
 
 
 def pdf_context(document: dict) -> dict:
