@@ -101,12 +101,16 @@ def html_to_pdf(
     embedded: Sequence["EmbeddedFile"] = (),
     embedded_at: datetime | None = None,
 ) -> bytes:
-    """Render HTML with the EPD stylesheet as PDF/A-3b, with `embedded` as its associated files (dated
+    """Render HTML with the EPD stylesheet as tagged PDF/A-3b, with `embedded` as its associated files (dated
     `embedded_at`, so the same input gives the same bytes); every resource other than a data: URI is refused."""
     fetcher = url_fetcher or LocalOnlyFetcher()
     attachments = [file.as_attachment(fetcher, embedded_at or EPOCH) for file in embedded]
     pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[_stylesheet()], font_config=_font_config(), pdf_variant=PDF_VARIANT, attachments=attachments
+        stylesheets=[_stylesheet()],
+        font_config=_font_config(),
+        pdf_variant=PDF_VARIANT,
+        pdf_tags=True,  # a structure tree (headings, tables, figures with their titles) for screen readers
+        attachments=attachments,
     )
     if fetcher.refused:
         logger.warning("EPD PDF: refused to fetch %s", ", ".join(fetcher.refused))
@@ -337,4 +341,5 @@ def _route_labels(route: str | None) -> dict | None:
 
 def qr_svg(url: str) -> str:
     """The QR code of a URL as inline SVG (scaled by CSS; no size attributes)."""
-    return segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#1c2733")
+    # The title is what a screen reader says for it (the figure's /Alt in the tagged PDF).
+    return segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#1c2733", title=f"QR code of {url}")

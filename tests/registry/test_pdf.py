@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pypdf
 import pytest
 
 from declarations import catalogue
@@ -279,6 +280,37 @@ def test_pdf_metadata_names_the_epd(sample_pdf):
     info = poppler("pdfinfo", str(sample_pdf))
     assert f"Title:           {REGISTRATION_NUMBER} version 1 — Hot-rolled coil S355MC" in info
     assert "Author:          Huadong Iron & Steel Co." in info
+
+
+def structure_elements(pdf: Path) -> list[dict]:
+    """Every element of the PDF's structure tree, depth first, read with pypdf."""
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return  # a marked-content id
+        if "/S" in node:
+            found.append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            walk(kid)
+
+    walk(pypdf.PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_the_pdf_is_tagged_for_screen_readers(sample_pdf):
+    catalog = pypdf.PdfReader(sample_pdf).trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert catalog["/Lang"] == "en"
+    assert "Tagged:          yes" in poppler("pdfinfo", str(sample_pdf))
+    kinds = [element["/S"] for element in structure_elements(sample_pdf)]
+    assert kinds.count("/H1") == 1
+    assert kinds.count("/H2") == 6  # the numbered sections
+    assert kinds.count("/Table") >= 5 and kinds.count("/TH") > 50 and kinds.count("/TD") > 200
+    figures = [str(element.get("/Alt")) for element in structure_elements(sample_pdf) if element["/S"] == "/Figure"]
+    assert figures == [f"QR code of {sample_document()['links']['registry']}", "GWP-total (kg CO2 eq.) by module"]
 
 
 def test_the_same_document_renders_to_the_same_bytes():
