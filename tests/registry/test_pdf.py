@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 
 import pypdf
 import pytest
+from django.test import override_settings
 
 from declarations import catalogue
 from declarations.samples import sample_document
@@ -236,7 +237,6 @@ def test_general_information_names_operator_manufacturer_plants_and_lca_data(sam
     text = " ".join(page_text(sample_pdf, 1, layout=False).split())
     for expected in (
         "Steel EPD Platform",
-        "Programme operator, registry.steel",
         "Huadong Iron & Steel Co.",
         "1 Steel Road, Baoshan District, Shanghai",
         "Baoshan works, Shanghai, CN",
@@ -250,6 +250,37 @@ def test_general_information_names_operator_manufacturer_plants_and_lca_data(sam
         "GreenLCA Consulting Ltd.",
     ):
         assert expected in text, expected
+
+
+OPERATOR = {
+    "name": "Baltic Steel EPD Programme",
+    "address": "Laisvės al. 10, LT-44240 Kaunas, Lithuania",
+    "website": "https://epd.baltic-steel.lt",
+    "email": "registry@baltic-steel.lt",
+}
+
+
+def operator_block(path: Path) -> list[str]:
+    """The lines of the programme-operator cell of the general information (page 1, text in reading order; the
+    label's Chinese line comes before or after the cell, as poppler orders the columns)."""
+    cells = re.findall(r"\nProgramme operator\n(?:项目运营方\n)?\n((?:.+\n)+)", page_text(path, 1, layout=False))
+    return cells[-1].splitlines()  # the first is the cover's table of registration number, version, dates
+
+
+@override_settings(PROGRAMME_OPERATOR=OPERATOR)
+def test_the_programme_operator_block_prints_the_settings(tmp_path):
+    path = tmp_path / "operator.pdf"
+    path.write_bytes(render_pdf(sample_document()))
+    assert operator_block(path) == list(OPERATOR.values())
+    assert "Baltic Steel EPD Programme · EN 15804+A2 · ISO 14025" in page_text(path, 2)  # every page's footer
+
+
+def test_the_embedded_default_operator_has_no_placeholder_and_leaves_off_what_is_not_set(tmp_path, settings):
+    path = tmp_path / "embedded.pdf"
+    path.write_bytes(render_pdf(sample_document()))
+    assert operator_block(path) == ["Steel EPD Platform", settings.SITE_URL]
+    for value in settings.PROGRAMME_OPERATOR.values():
+        assert "example" not in value and "TBD" not in value
 
 
 def test_scenarios_and_biogenic_carbon_are_printed(sample_pdf):
