@@ -18,6 +18,8 @@ import segno
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from weasyprint import CSS, HTML, Attachment
+from weasyprint.document import Document
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -38,8 +40,11 @@ RESULT_GROUPS = (
     ("waste", "Waste categories", "废物类别"),
     ("output flow", "Output flows", "输出流"),
 )
-# Archival PDF (ISO 19005-3) that may carry files: the signed JSON documents travel inside it.
-PDF_VARIANT = "pdf/a-3b"
+# Archival PDF (ISO 19005-3) that may carry files: the signed JSON documents travel inside it. Tagged: a
+# structure tree (headings, tables, figures with their titles as alternative text) for screen readers.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+# A last page filled less than this is a stub of a few lines or little more: the tighter layout is tried.
+MIN_LAST_PAGE_FILL = 0.4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PORTRAIT_MODULE_COLUMNS = 8
 # The system-boundary table shows A1, A2, A3 one by one; "A1-A3" declares all three at once.
@@ -84,14 +89,15 @@ def _font_config() -> FontConfiguration:
 
 
 @cache
-def _stylesheet_source() -> str:
-    return get_template("pdf/epd.css").template.source
+def _stylesheet_source(name: str) -> str:
+    return get_template(f"pdf/{name}").template.source
 
 
-def _stylesheet() -> CSS:
-    if not hasattr(_local, "stylesheet"):
-        _local.stylesheet = CSS(string=_stylesheet_source(), font_config=_font_config(), url_fetcher=LocalOnlyFetcher())
-    return _local.stylesheet
+def _stylesheet(name: str = "epd.css") -> CSS:
+    stylesheets = _local.__dict__.setdefault("stylesheets", {})
+    if name not in stylesheets:
+        stylesheets[name] = CSS(string=_stylesheet_source(name), font_config=_font_config(), url_fetcher=LocalOnlyFetcher())
+    return stylesheets[name]
 
 
 def html_to_pdf(
@@ -102,19 +108,42 @@ def html_to_pdf(
     embedded_at: datetime | None = None,
 ) -> bytes:
     """Render HTML with the EPD stylesheet as tagged PDF/A-3b, with `embedded` as its associated files (dated
-    `embedded_at`, so the same input gives the same bytes); every resource other than a data: URI is refused."""
+    `embedded_at`, so the same input gives the same bytes); every resource other than a data: URI is refused.
+
+    When the last page would hold only a few lines, the tighter stylesheet (epd-compact.css) is tried too and
+    kept if it saves that page."""
     fetcher = url_fetcher or LocalOnlyFetcher()
+    document = _layout(html, fetcher, compact=False)
+    if len(document.pages) > 1 and last_page_fill(document) < MIN_LAST_PAGE_FILL:
+        compact = _layout(html, fetcher, compact=True)
+        if len(compact.pages) < len(document.pages):
+            document = compact
     attachments = [file.as_attachment(fetcher, embedded_at or EPOCH) for file in embedded]
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[_stylesheet()],
-        font_config=_font_config(),
-        pdf_variant=PDF_VARIANT,
-        pdf_tags=True,  # a structure tree (headings, tables, figures with their titles) for screen readers
-        attachments=attachments,
-    )
+    pdf = document.write_pdf(**PDF_OPTIONS, attachments=attachments)
     if fetcher.refused:
-        logger.warning("EPD PDF: refused to fetch %s", ", ".join(fetcher.refused))
+        logger.warning("EPD PDF: refused to fetch %s", ", ".join(sorted(set(fetcher.refused))))
     return pdf
+
+
+def _layout(html: str, fetcher: LocalOnlyFetcher, *, compact: bool) -> Document:
+    stylesheets = [_stylesheet(), _stylesheet("epd-compact.css")] if compact else [_stylesheet()]
+    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=_font_config(), **PDF_OPTIONS)
+
+
+def last_page_fill(document: Document) -> float:
+    """How much of the last page's content area its content fills, from 0 to 1 (running headers and footers aside)."""
+    page = document.pages[-1]._page_box  # WeasyPrint's laid-out boxes: no public API gives the content's extent
+    top = bottom = page.content_box_y()
+    pending = list(page.children)
+    while pending:
+        box = pending.pop()
+        if isinstance(box, boxes.MarginBox):
+            continue
+        if isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
+            pending.extend(box.children)
+        else:
+            bottom = max(bottom, box.position_y + box.margin_height())
+    return (bottom - top) / page.height
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,25 @@ def test_a_declared_module_without_values_shows_nd_and_leaves_mnd(tmp_path):
     assert "Cradle to gate with options (A4)" in text
 
 
+@pytest.mark.parametrize(
+    "extra_modules",
+    [[], ["A4"], ["A4", "A5"]],
+    ids=["cradle-to-gate", "with-A4", "with-A4-A5"],
+)
+def test_the_last_page_is_no_stub_of_a_few_lines(tmp_path, extra_modules):
+    # With A4, the normal layout put the last two references alone on a fourth page (about 350 characters).
+    document = sample_document()
+    document["lca"]["declared_modules"] = ["A1-A3", *extra_modules, "C1", "C2", "C3", "C4", "D"]
+    for module in extra_modules:
+        document["results"]["GWP-total"][module] = "21.3"
+    path = tmp_path / "fill.pdf"
+    path.write_bytes(render_pdf(document))
+    pages = page_count(path)
+    last = "".join(page_text(path, pages, layout=False).split())
+    assert len(last) > 1500, (pages, last)
+    assert "EN ISO 14025:2010" in all_text(path)  # the references, the end of the document, are all there
+
+
 def test_a_sparse_declaration_still_renders_with_placeholders(tmp_path):
     document = sample_document(route="scrap_eaf", category="long.rebar")
     document["lca"].update(pcr=None, data_period=[None, None], scenarios={}, declared_unit_mass_kg=None)
