@@ -1,8 +1,9 @@
 """The published EPD as a bilingual (English / 简体中文) PDF, rendered by WeasyPrint from templates/pdf/.
 
 Nothing is fetched from outside while rendering: the URL fetcher serves data: URIs only, fonts come
-from fontconfig ("Noto Sans CJK SC") and WeasyPrint embeds subsets of them. The same document renders
-to the same bytes, so a re-run publish task produces an identical PDF.
+from fontconfig ("Noto Sans CJK SC", checked by registry.fonts) and WeasyPrint embeds subsets of them. The
+output is a tagged PDF/A-3b that carries the published JSON documents as associated files. The same
+document renders to the same bytes, so a re-run publish task produces an identical PDF.
 """
 
 import base64
