@@ -8,6 +8,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+
 from . import catalogue
 
 # Secondary material (kg scrap per tonne) and recycled content (%) per route, steel.md §5 and P11.
@@ -183,7 +185,7 @@ def sample_document(
         "version": version,
         "issued": "2026-11-24",
         "valid_until": "2031-11-23",
-        "programme_operator": {"name": "Steel EPD Platform", "address": "Programme operator, registry.steel-epd.example", "website": site},
+        "programme_operator": dict(settings.PROGRAMME_OPERATOR),  # as registry.documents.build_document takes it
         "product": {
             "name": "Hot-rolled coil S355MC",
             "name_zh": "热轧卷板 S355MC",

@@ -292,10 +292,14 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Steel EPD Platform <noreply@steel-epd.example>")
 
+# The programme operator as every published EPD names it (ISO 14025 and EN 15804 ask for its name and address).
+# The embedded default is the platform itself, reached at SITE_URL; a production operator sets its postal
+# address and e-mail. What is not set is left off the PDF, never printed as a placeholder.
 PROGRAMME_OPERATOR = {
     "name": os.environ.get("PROGRAMME_OPERATOR_NAME", "Steel EPD Platform"),
-    "address": os.environ.get("PROGRAMME_OPERATOR_ADDRESS", "Programme operator, registry.steel-epd.example"),
-    "website": SITE_URL,
+    "address": os.environ.get("PROGRAMME_OPERATOR_ADDRESS", ""),
+    "website": os.environ.get("PROGRAMME_OPERATOR_WEBSITE", SITE_URL),
+    "email": os.environ.get("PROGRAMME_OPERATOR_EMAIL", ""),
 }
 # The first symbols of every openEPD id the registry issues (registry/openxpd.py). Two symbols of the open
 # xPD alphabet, not reserved by another issuer (EC3, EST, CQD, WAP, PCR, UL are); never change it once

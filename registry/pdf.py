@@ -1,19 +1,26 @@
 """The published EPD as a bilingual (English / 简体中文) PDF, rendered by WeasyPrint from templates/pdf/.
 
 Nothing is fetched from outside while rendering: the URL fetcher serves data: URIs only, fonts come
-from fontconfig ("Noto Sans CJK SC") and WeasyPrint embeds subsets of them. The same document renders
-to the same bytes, so a re-run publish task produces an identical PDF.
+from fontconfig ("Noto Sans CJK SC", checked by registry.fonts) and WeasyPrint embeds subsets of them. The
+output is a tagged PDF/A-3b that carries the published JSON documents as associated files. The same
+document renders to the same bytes, so a re-run publish task produces an identical PDF.
 """
 
+import base64
 import logging
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 
 import segno
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.document import Document
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -21,6 +28,8 @@ from declarations import catalogue
 
 from .charts import gwp_by_module_svg, to_decimal
 from .documents import standard_of
+from .fonts import cjk_font_file
+from .models import ARTEFACT_CONTENT_TYPES, ArtefactName
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +41,12 @@ RESULT_GROUPS = (
     ("waste", "Waste categories", "废物类别"),
     ("output flow", "Output flows", "输出流"),
 )
+# Archival PDF (ISO 19005-3) that may carry files: the signed JSON documents travel inside it. Tagged: a
+# structure tree (headings, tables, figures with their titles as alternative text) for screen readers.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+# A last page filled less than this is a stub of a few lines or little more: the tighter layout is tried.
+MIN_LAST_PAGE_FILL = 0.4
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PORTRAIT_MODULE_COLUMNS = 8
 # The system-boundary table shows A1, A2, A3 one by one; "A1-A3" declares all three at once.
 BOUNDARY_MODULES = tuple(code for code in catalogue.module_codes() if code != catalogue.AGGREGATED_PRODUCT_MODULE)
@@ -75,28 +90,116 @@ def _font_config() -> FontConfiguration:
 
 
 @cache
-def _stylesheet_source() -> str:
-    return get_template("pdf/epd.css").template.source
+def _stylesheet_source(name: str) -> str:
+    return get_template(f"pdf/{name}").template.source
 
 
-def _stylesheet() -> CSS:
-    if not hasattr(_local, "stylesheet"):
-        _local.stylesheet = CSS(string=_stylesheet_source(), font_config=_font_config(), url_fetcher=LocalOnlyFetcher())
-    return _local.stylesheet
+def _stylesheet(name: str = "epd.css") -> CSS:
+    stylesheets = _local.__dict__.setdefault("stylesheets", {})
+    if name not in stylesheets:
+        stylesheets[name] = CSS(string=_stylesheet_source(name), font_config=_font_config(), url_fetcher=LocalOnlyFetcher())
+    return stylesheets[name]
 
 
-def html_to_pdf(html: str, *, url_fetcher: LocalOnlyFetcher | None = None) -> bytes:
-    """Render HTML with the EPD stylesheet; every resource other than a data: URI is refused."""
+def html_to_pdf(
+    html: str,
+    *,
+    url_fetcher: LocalOnlyFetcher | None = None,
+    embedded: Sequence["EmbeddedFile"] = (),
+    embedded_at: datetime | None = None,
+) -> bytes:
+    """Render HTML with the EPD stylesheet as tagged PDF/A-3b, with `embedded` as its associated files (dated
+    `embedded_at`, so the same input gives the same bytes); every resource other than a data: URI is refused.
+
+    When the last page would hold only a few lines, the tighter stylesheet (epd-compact.css) is tried too and
+    kept if it saves that page."""
     fetcher = url_fetcher or LocalOnlyFetcher()
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    document = _layout(html, fetcher, compact=False)
+    if len(document.pages) > 1 and last_page_fill(document) < MIN_LAST_PAGE_FILL:
+        compact = _layout(html, fetcher, compact=True)
+        if len(compact.pages) < len(document.pages):
+            document = compact
+    attachments = [file.as_attachment(fetcher, embedded_at or EPOCH) for file in embedded]
+    pdf = document.write_pdf(**PDF_OPTIONS, attachments=attachments)
     if fetcher.refused:
-        logger.warning("EPD PDF: refused to fetch %s", ", ".join(fetcher.refused))
+        logger.warning("EPD PDF: refused to fetch %s", ", ".join(sorted(set(fetcher.refused))))
     return pdf
 
 
-def render_pdf(document: dict) -> bytes:
-    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document)."""
-    return html_to_pdf(render_to_string("pdf/epd.html", pdf_context(document)))
+def _layout(html: str, fetcher: LocalOnlyFetcher, *, compact: bool) -> Document:
+    stylesheets = [_stylesheet(), _stylesheet("epd-compact.css")] if compact else [_stylesheet()]
+    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=_font_config(), **PDF_OPTIONS)
+
+
+def last_page_fill(document: Document) -> float:
+    """How much of the last page's content area its content fills, from 0 to 1 (running headers and footers aside)."""
+    page = document.pages[-1]._page_box  # WeasyPrint's laid-out boxes: no public API gives the content's extent
+    top = bottom = page.content_box_y()
+    pending = list(page.children)
+    while pending:
+        box = pending.pop()
+        if isinstance(box, boxes.MarginBox):
+            continue
+        if isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
+            pending.extend(box.children)
+        else:
+            bottom = max(bottom, box.position_y + box.margin_height())
+    return (bottom - top) / page.height
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file inside the PDF, as a PDF/A-3 associated file of the whole document (ISO 19005-3, 6.8)."""
+
+    name: str
+    content: bytes
+    mime_type: str
+    relationship: str  # ISO 32000-2, 7.11.3: Data (what the pages were made from), Alternative, Source, Supplement
+    description: str
+
+    def as_attachment(self, fetcher: LocalOnlyFetcher, when: datetime) -> Attachment:
+        # A data: URI carries the MIME type through WeasyPrint's fetcher into the embedded file's /Subtype.
+        url = f"data:{self.mime_type};base64,{base64.b64encode(self.content).decode('ascii')}"
+        return Attachment(
+            url=url,
+            url_fetcher=fetcher,
+            name=self.name,
+            description=self.description,
+            created=when,
+            modified=when,
+            relationship=self.relationship,
+        )
+
+
+def machine_readable_files(full_json: bytes, openepd_json: bytes) -> list[EmbeddedFile]:
+    """The published JSON documents, byte for byte as served and signed, to embed in the PDF: one archived
+    file then carries both the human and the machine form of the EPD."""
+    return [
+        EmbeddedFile(
+            name=ArtefactName.JSON.value,
+            content=full_json,
+            mime_type=ARTEFACT_CONTENT_TYPES[ArtefactName.JSON],
+            relationship="Data",
+            description="The platform's full JSON of this EPD, from which these pages are rendered (signed as epd.jws)",
+        ),
+        EmbeddedFile(
+            name=ArtefactName.OPENEPD.value,
+            content=openepd_json,
+            mime_type=ARTEFACT_CONTENT_TYPES[ArtefactName.OPENEPD],
+            relationship="Alternative",
+            description="This EPD as an openEPD document (signed as openepd.jws)",
+        ),
+    ]
+
+
+def render_pdf(document: dict, *, embedded: Sequence[EmbeddedFile] = ()) -> bytes:
+    """The PDF of a published EPD, from the platform's full JSON document (registry.documents.build_document),
+    carrying `embedded` (machine_readable_files) dated the day of issue.
+
+    Refuses (MissingCJKFont) on a machine with no font for its Chinese text rather than print empty boxes."""
+    cjk_font_file()
+    issued = datetime.combine(date.fromisoformat(document["issued"]), time(), tzinfo=UTC)
+    return html_to_pdf(render_to_string("pdf/epd.html", pdf_context(document)), embedded=embedded, embedded_at=issued)
 
 
 def pdf_context(document: dict) -> dict:
@@ -268,4 +371,5 @@ def _route_labels(route: str | None) -> dict | None:
 
 def qr_svg(url: str) -> str:
     """The QR code of a URL as inline SVG (scaled by CSS; no size attributes)."""
-    return segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#1c2733")
+    # The title is what a screen reader says for it (the figure's /Alt in the tagged PDF).
+    return segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#1c2733", title=f"QR code of {url}")

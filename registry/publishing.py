@@ -25,7 +25,7 @@ from declarations.workflow import Status
 
 from . import documents, exports, ilcd_checks, signing, transparency
 from .models import Artefact, ArtefactName, IlcdDataset, LogEvent, Publication, RegistryEntry, RegistryStatus
-from .pdf import render_pdf
+from .pdf import machine_readable_files, render_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +46,14 @@ def build(declaration: Declaration, *, today: date | None = None) -> Built:
     valid_until = documents.validity(today, declaration.valid_until, first_issued=declaration.original_issue_date)
     document = documents.build_document(declaration, number=number, issued=today, valid_until=valid_until)
     openepd = exports.openepd_document(document)
-    pdf = signing.sign_pdf(render_pdf(document))
+    full_json, openepd_json = signing.canonical_json(document), signing.canonical_json(openepd)
+    # The PDF carries the JSON documents inside it (PDF/A-3 associated files): the very bytes stored and served.
+    pdf = signing.sign_pdf(render_pdf(document, embedded=machine_readable_files(full_json, openepd_json)))
     files = {
         ArtefactName.PDF: pdf,
-        ArtefactName.JSON: signing.canonical_json(document),
+        ArtefactName.JSON: full_json,
         ArtefactName.JSON_SIGNATURE: signing.sign_json(document).encode("ascii"),
-        ArtefactName.OPENEPD: signing.canonical_json(openepd),
+        ArtefactName.OPENEPD: openepd_json,
         ArtefactName.OPENEPD_SIGNATURE: signing.sign_json(openepd).encode("ascii"),
         ArtefactName.ILCD: exports.ilcd_export(document),
         ArtefactName.ILCD_ZIP: exports.ilcd_archive(document, pdf=pdf),

@@ -327,3 +327,15 @@ def celery_processes(redis_broker):
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def fontconfig_without_cjk(tmp_path, monkeypatch):
+    """This process (and what it starts) sees fontconfig with DejaVu only, as on a machine without fonts-noto-cjk."""
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{tmp_path / 'fontconfig-cache'}</cachedir></fontconfig>"
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    return config

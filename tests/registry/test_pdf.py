@@ -9,7 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pypdf
 import pytest
+from django.test import override_settings
 
 from declarations import catalogue
 from declarations.samples import sample_document
@@ -179,6 +181,25 @@ def test_a_declared_module_without_values_shows_nd_and_leaves_mnd(tmp_path):
     assert "Cradle to gate with options (A4)" in text
 
 
+@pytest.mark.parametrize(
+    "extra_modules",
+    [[], ["A4"], ["A4", "A5"]],
+    ids=["cradle-to-gate", "with-A4", "with-A4-A5"],
+)
+def test_the_last_page_is_no_stub_of_a_few_lines(tmp_path, extra_modules):
+    # With A4, the normal layout put the last two references alone on a fourth page (about 350 characters).
+    document = sample_document()
+    document["lca"]["declared_modules"] = ["A1-A3", *extra_modules, "C1", "C2", "C3", "C4", "D"]
+    for module in extra_modules:
+        document["results"]["GWP-total"][module] = "21.3"
+    path = tmp_path / "fill.pdf"
+    path.write_bytes(render_pdf(document))
+    pages = page_count(path)
+    last = "".join(page_text(path, pages, layout=False).split())
+    assert len(last) > 1500, (pages, last)
+    assert "EN ISO 14025:2010" in all_text(path)  # the references, the end of the document, are all there
+
+
 def test_a_sparse_declaration_still_renders_with_placeholders(tmp_path):
     document = sample_document(route="scrap_eaf", category="long.rebar")
     document["lca"].update(pcr=None, data_period=[None, None], scenarios={}, declared_unit_mass_kg=None)
@@ -235,7 +256,6 @@ def test_general_information_names_operator_manufacturer_plants_and_lca_data(sam
     text = " ".join(page_text(sample_pdf, 1, layout=False).split())
     for expected in (
         "Steel EPD Platform",
-        "Programme operator, registry.steel",
         "Huadong Iron & Steel Co.",
         "1 Steel Road, Baoshan District, Shanghai",
         "Baoshan works, Shanghai, CN",
@@ -249,6 +269,37 @@ def test_general_information_names_operator_manufacturer_plants_and_lca_data(sam
         "GreenLCA Consulting Ltd.",
     ):
         assert expected in text, expected
+
+
+OPERATOR = {
+    "name": "Baltic Steel EPD Programme",
+    "address": "Laisvės al. 10, LT-44240 Kaunas, Lithuania",
+    "website": "https://epd.baltic-steel.lt",
+    "email": "registry@baltic-steel.lt",
+}
+
+
+def operator_block(path: Path) -> list[str]:
+    """The lines of the programme-operator cell of the general information (page 1, text in reading order; the
+    label's Chinese line comes before or after the cell, as poppler orders the columns)."""
+    cells = re.findall(r"\nProgramme operator\n(?:项目运营方\n)?\n((?:.+\n)+)", page_text(path, 1, layout=False))
+    return cells[-1].splitlines()  # the first is the cover's table of registration number, version, dates
+
+
+@override_settings(PROGRAMME_OPERATOR=OPERATOR)
+def test_the_programme_operator_block_prints_the_settings(tmp_path):
+    path = tmp_path / "operator.pdf"
+    path.write_bytes(render_pdf(sample_document()))
+    assert operator_block(path) == list(OPERATOR.values())
+    assert "Baltic Steel EPD Programme · EN 15804+A2 · ISO 14025" in page_text(path, 2)  # every page's footer
+
+
+def test_the_embedded_default_operator_has_no_placeholder_and_leaves_off_what_is_not_set(tmp_path, settings):
+    path = tmp_path / "embedded.pdf"
+    path.write_bytes(render_pdf(sample_document()))
+    assert operator_block(path) == ["Steel EPD Platform", settings.SITE_URL]
+    for value in settings.PROGRAMME_OPERATOR.values():
+        assert "example" not in value and "TBD" not in value
 
 
 def test_scenarios_and_biogenic_carbon_are_printed(sample_pdf):
@@ -279,6 +330,37 @@ def test_pdf_metadata_names_the_epd(sample_pdf):
     info = poppler("pdfinfo", str(sample_pdf))
     assert f"Title:           {REGISTRATION_NUMBER} version 1 — Hot-rolled coil S355MC" in info
     assert "Author:          Huadong Iron & Steel Co." in info
+
+
+def structure_elements(pdf: Path) -> list[dict]:
+    """Every element of the PDF's structure tree, depth first, read with pypdf."""
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return  # a marked-content id
+        if "/S" in node:
+            found.append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            walk(kid)
+
+    walk(pypdf.PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_the_pdf_is_tagged_for_screen_readers(sample_pdf):
+    catalog = pypdf.PdfReader(sample_pdf).trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert catalog["/Lang"] == "en"
+    assert "Tagged:          yes" in poppler("pdfinfo", str(sample_pdf))
+    kinds = [element["/S"] for element in structure_elements(sample_pdf)]
+    assert kinds.count("/H1") == 1
+    assert kinds.count("/H2") == 6  # the numbered sections
+    assert kinds.count("/Table") >= 5 and kinds.count("/TH") > 50 and kinds.count("/TD") > 200
+    figures = [str(element.get("/Alt")) for element in structure_elements(sample_pdf) if element["/S"] == "/Figure"]
+    assert figures == [f"QR code of {sample_document()['links']['registry']}", "GWP-total (kg CO2 eq.) by module"]
 
 
 def test_the_same_document_renders_to_the_same_bytes():

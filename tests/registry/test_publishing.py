@@ -10,6 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from declarations import editing
 from declarations.models import Declaration
 from registry import publishing, signing, transparency
+from registry.fonts import MissingCJKFont
 from registry.models import ArtefactName, LogEntry, Publication, RegistryEntry
 
 
@@ -70,6 +71,24 @@ def test_a_second_publisher_that_loses_the_race_uses_the_winners_publication(app
         publishing._commit(declaration, built, stored, sizes)
     assert Publication.objects.get() == winner
     assert transparency.current_size() == len(ArtefactName.values)
+
+
+def test_without_a_cjk_font_the_publish_task_fails_naming_it_and_nothing_is_signed_stored_or_logged(
+    approved, fontconfig_without_cjk, settings
+):
+    from registry.tasks import publish_declaration
+
+    declaration = approved()
+    log_size = transparency.current_size()
+    result = publish_declaration.apply(args=(declaration.pk,), throw=False)  # runs here, records the outcome as a worker does
+    assert result.failed()
+    assert isinstance(result.result, MissingCJKFont)
+    assert "fonts-noto-cjk" in str(result.result) and "empty boxes" in str(result.result)
+    assert not Publication.objects.exists()
+    assert transparency.current_size() == log_size
+    assert not (settings.MEDIA_ROOT / "artefacts").exists()
+    declaration.refresh_from_db()
+    assert declaration.status == "approved"  # the sweeper queues it again; with the font installed it publishes
 
 
 def test_only_approved_declarations_are_published(make_declaration):
