@@ -379,7 +379,7 @@ def current_size() -> int:
 
 def read_entries(start: int, end: int | None = None) -> tuple[int, list["LogEntry"]]:
     """(tree size, entries start..end inclusive), at most PAGE_SIZE of them, as RFC 9162 get-entries."""
-    from .models import LogEntry, LogState
+    from .models import LogEntry
 
     size = current_size()
     if start > size:
@@ -400,7 +400,7 @@ def inclusion_proof(leaf_index: int, tree_size: int | None = None) -> dict[str, 
 
 
 def leaf_index_of(leaf_hash_hex: str) -> int | None:
-    from .models import LogEntry, LogState
+    from .models import LogEntry
 
     return LogEntry.objects.filter(leaf_hash=leaf_hash_hex).values_list("index", flat=True).first()
 
