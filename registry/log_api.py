@@ -236,6 +236,7 @@ class NoteRenderer(renderers.BaseRenderer):
 
 @extend_schema(
     summary="The latest tree head as a C2SP checkpoint (signed note)",
+    examples=api_examples.CHECKPOINT,
     description="c2sp.org/tlog-checkpoint in a c2sp.org/signed-note: origin, tree size, base64 root hash, a blank line, "
     "then the log's Ed25519 signature line and any witness cosignatures. The same tree as `log/tree-head`; "
     "check it with the verifier key at `log/checkpoint-key`, e.g. with golang.org/x/mod/sumdb/note.",
@@ -250,6 +251,7 @@ class CheckpointView(PublicView):
 
 @extend_schema(
     summary="The log's note verifier key",
+    examples=api_examples.CHECKPOINT_KEY,
     description="`<origin>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>`, the form witnesses and monitors are configured with.",
     responses={(200, "text/plain"): OpenApiTypes.STR},
 )

@@ -43,7 +43,7 @@ def test_a_downloaded_pdf_and_json_check_out_against_the_log(client, two_publica
     auditor.check_artefact(read(second, ArtefactName.OPENEPD), read(second, ArtefactName.OPENEPD_SIGNATURE), head)
     auditor.check_whole_log(head)
     assert auditor.report.ok, auditor.report.failed
-    assert len(auditor.report.passed) == 1 + 4 + 4 + 1  # head; per file: signature, known, included, digest; whole log
+    assert len(auditor.report.passed) == 1 + 5 + 5 + 1  # head; per file: signature, known, agrees with the log, included, digest; whole log
 
 
 def test_consistency_with_an_earlier_head(client, published):

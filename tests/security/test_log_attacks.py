@@ -189,3 +189,20 @@ def test_audit_log_fails_in_one_line(live_server, revoked, tmp_path, kind):
         )
     message = str(failure.value)
     assert "\n" not in message and message, message
+
+
+def test_verify_checks_the_log_with_a_flat_number_of_queries(client, published, operator_olga):
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = published()
+    with CaptureQueriesContext(default_connection) as small:
+        verify_answer(client, first)
+    lifecycle.suspend(first.entry, actor=operator_olga, reason="More events for this version.")
+    lifecycle.reinstate(RegistryEntry.objects.get(publication=first), actor=operator_olga)
+    published(seed=2)
+    published(seed=3)
+    with CaptureQueriesContext(default_connection) as large:
+        answer = verify_answer(client, first)
+    assert answer["status"] == "valid" and answer["integrity_error"] is None
+    assert len(large) == len(small) <= 8, [q["sql"][:80] for q in large.captured_queries]
