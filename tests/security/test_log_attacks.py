@@ -206,3 +206,25 @@ def test_verify_checks_the_log_with_a_flat_number_of_queries(client, published, 
         answer = verify_answer(client, first)
     assert answer["status"] == "valid" and answer["integrity_error"] is None
     assert len(large) == len(small) <= 8, [q["sql"][:80] for q in large.captured_queries]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_beat_runs_the_audit_on_a_real_worker_which_alarms(revoked, celery_processes):
+    """The schedule in settings, a real beat and worker on Redis and PostgreSQL: the status edit is mailed to ADMINS."""
+    from tests.workers import wait_until
+
+    set_status_back_to_valid(revoked.entry)
+    env = {"ADMINS": f"{ADMINS[0][0]} <{ADMINS[0][1]}>", "LOG_AUDIT_INTERVAL": "1"}
+    worker = celery_processes("worker", **env)
+    start = worker.log.stat().st_size if worker.log.exists() else 0
+    celery_processes("beat", **env)
+
+    def alarm_mailed() -> str:
+        with worker.log.open(encoding="utf-8", errors="replace") as handle:
+            handle.seek(start)
+            text = handle.read()
+        return text if f"To: {ADMINS[0][1]}" in text and "Transparency log: the audit found" in text else ""
+
+    text = wait_until(alarm_mailed, timeout=90, what="the beat audit's alarm mail (console backend) in the worker's log")
+    assert f"{revoked.registration_number} v1 is valid in the registry's database, but revoked in the log" in text
