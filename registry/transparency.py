@@ -399,6 +399,13 @@ def inclusion_proof(leaf_index: int, tree_size: int | None = None) -> dict[str, 
     return {"leaf_index": leaf_index, "tree_size": tree_size, "leaf_hash": hashes[0].hex(), "inclusion_path": [h.hex() for h in hashes[1:]]}
 
 
+def inclusion_paths(leaf_indexes: Sequence[int], tree_size: int) -> dict[int, list[bytes]]:
+    """The inclusion path of each leaf in the tree of `tree_size`, from stored nodes in one query."""
+    plans = {index: inclusion_ranges(index, tree_size) for index in leaf_indexes}
+    hashes = iter(hashes_of_ranges([r for ranges in plans.values() for r in ranges], _stored_nodes))
+    return {index: [next(hashes) for _ in ranges] for index, ranges in plans.items()}
+
+
 def leaf_index_of(leaf_hash_hex: str) -> int | None:
     from .models import LogEntry
 
