@@ -182,6 +182,33 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Keys live under var/keys in the embedded default; production mounts them (docs/operations.md).
 SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
 
+# The transparency log's checkpoints (registry/checkpoint.py, C2SP signed notes). The origin names the log to
+# witnesses and monitors: never change it once checkpoints are published. The Ed25519 note key is made on first
+# use beside the signing keys unless a file is named.
+LOG_ORIGIN = os.environ.get("LOG_ORIGIN") or f"{re.sub(r'^[a-z]+://', '', SITE_URL)}/log"
+if re.search(r"[\s+]", LOG_ORIGIN):
+    raise ImproperlyConfigured(f"LOG_ORIGIN must have no spaces and no '+', not {LOG_ORIGIN!r}")
+LOG_CHECKPOINT_KEY_FILE = os.environ.get("LOG_CHECKPOINT_KEY_FILE", "")
+
+
+def _witnesses(value: str) -> list[tuple[str, str]]:
+    """LOG_WITNESSES: one witness per line (or ';'): its note verifier key, a space, its tlog-witness URL."""
+    witnesses = []
+    for item in filter(None, (part.strip() for part in re.split(r"[;\n]", value))):
+        vkey, _, url = item.partition(" ")
+        if not url.strip().startswith(("http://", "https://")) or vkey.count("+") < 2:
+            raise ImproperlyConfigured(f"LOG_WITNESSES: each witness is '<verifier key> <URL>', not {item!r}")
+        witnesses.append((vkey, url.strip()))
+    return witnesses
+
+
+LOG_WITNESSES = _witnesses(os.environ.get("LOG_WITNESSES", ""))
+# Who is told when the log's integrity check fails (mail_admins): "Name <address>, Name <address>".
+ADMINS = [
+    (name.strip(), address.strip())
+    for name, address in re.findall(r"\s*([^<,]*?)\s*<([^>]+)>", os.environ.get("ADMINS", ""))
+]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -282,6 +309,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-due": {"task": "registry.tasks.expire_due", "schedule": crontab(hour=0, minute=10)},
     "expiry-reminders": {"task": "registry.tasks.send_expiry_reminders", "schedule": crontab(hour=6, minute=0)},
     "export-registry": {"task": "registry.tasks.export_registry", "schedule": crontab(hour=1, minute=0)},
+    # Recompute the log from its entries and check every status against it; alarms the ADMINS on a mismatch.
+    "audit-transparency-log": {"task": "registry.tasks.audit_transparency_log", "schedule": env_int("LOG_AUDIT_INTERVAL", 3600)},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -291,6 +320,7 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Steel EPD Platform <noreply@steel-epd.example>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)  # sender of alarms to ADMINS
 
 # The programme operator as every published EPD names it (ISO 14025 and EN 15804 ask for its name and address).
 # The embedded default is the platform itself, reached at SITE_URL; a production operator sets its postal

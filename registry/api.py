@@ -29,12 +29,24 @@ VerdictSerializer = inline_serializer(
         "reasons": serializers.ListField(child=serializers.CharField(), help_text="why not authentic, in plain words"),
         "registration_number": serializers.CharField(allow_null=True),
         "version": serializers.IntegerField(allow_null=True),
-        "status": serializers.ChoiceField(choices=RegistryStatus.values, allow_null=True, help_text="the EPD's status now"),
+        "status": serializers.ChoiceField(
+            choices=RegistryStatus.values,
+            allow_null=True,
+            help_text="the EPD's status now, as its transparency-log entries give it (null when the log fails its checks)",
+        ),
         "artefact": serializers.CharField(allow_null=True),
         "log_index": serializers.IntegerField(allow_null=True, help_text="its entry in the transparency log"),
         "signed_by": serializers.CharField(allow_null=True),
         "key_id": serializers.CharField(allow_null=True),
         "successor_version": serializers.IntegerField(allow_null=True),
+        "log_status": serializers.ChoiceField(
+            choices=RegistryStatus.values, allow_null=True, help_text="the status the version's log entries give it"
+        ),
+        "integrity_error": serializers.CharField(
+            allow_null=True,
+            help_text="set when the log fails its checks, or the registry's database disagrees with the log: "
+            "the status is then the log's (or null), never the database's",
+        ),
     },
 )
 
@@ -65,6 +77,8 @@ class VerifyInputSerializer(serializers.Serializer):
                 "signed_by": "Common Name: Steel EPD Platform signing key",
                 "key_id": "…",
                 "successor_version": None,
+                "log_status": "valid",
+                "integrity_error": None,
             },
         ),
         api_examples.VERIFY_REQUEST,

@@ -188,6 +188,23 @@ ROOT_PEM = [
         response_only=True,
     )
 ]
+CHECKPOINT = [
+    OpenApiExample(
+        "A checkpoint (signed note)",
+        value="registry.steel-epd.example/log\n247\n4yfYb7jHNEz0ZpsoEJTqF5xfuhc1Iw+Cv+3vPlmOMQ4=\n\n"
+        "— registry.steel-epd.example/log lQ2r8c3ZmAf0Wl4w8KdYb…\n",
+        media_type="text/plain",
+        response_only=True,
+    )
+]
+CHECKPOINT_KEY = [
+    OpenApiExample(
+        "The log's note verifier key",
+        value="registry.steel-epd.example/log+950dabf1+AXjmUxdB0o1bOC5Q1Vt3l4v/sjCS4vVVbjsYk3XPuB0s\n",
+        media_type="text/plain",
+        response_only=True,
+    )
+]
 TREE_HEAD = [
     OpenApiExample(
         "A signed tree head",

@@ -8,7 +8,10 @@
    certificate that the JWKS carries in x5c), and that its SHA-256 is a log entry whose inclusion
    proof leads to the signed root;
 3. optionally the whole log: every leaf recomputed from its entry and the root from the leaves, so a
-   rewritten or removed entry shows; and consistency with a tree head saved earlier.
+   rewritten or removed entry shows; and consistency with a tree head saved earlier;
+4. the C2SP checkpoint (registry.checkpoint): its Ed25519 signature under the log's note key, and that
+   it names the same tree as the signed tree head (or one consistent with it);
+5. the EPD's status as the registry's verify endpoint reports it from the log, with any integrity error.
 
 The hashing is registry.transparency's plain-Python half (no ORM).
 """
@@ -30,7 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from . import transparency
+from . import checkpoint, transparency
 
 Fetch = Callable[..., tuple[int, bytes]]
 ENTRIES_PAGE = 1000
@@ -40,7 +43,7 @@ def http_fetch(site: str, timeout: float = 30) -> Fetch:
     """GET (or multipart POST with `files`) against a running registry at `site`."""
 
     def fetch(path: str, files: dict[str, bytes] | None = None) -> tuple[int, bytes]:
-        request = urllib.request.Request(site.rstrip("/") + path, headers={"Accept": "application/json"})
+        request = urllib.request.Request(site.rstrip("/") + path, headers={"Accept": "application/json, text/plain;q=0.9, */*;q=0.5"})
         if files:
             boundary = uuid.uuid4().hex
             body = (
@@ -72,6 +75,7 @@ def _b64url_decode(text: str) -> bytes:
 class Report:
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # facts to report that are neither pass nor fail
 
     def check(self, ok: bool, what: str, why: str = "") -> bool:
         (self.passed if ok else self.failed).append(what if ok else f"{what}: {why}" if why else what)
@@ -88,11 +92,17 @@ class Auditor:
         self.report = Report()
         self._jwks: list[dict[str, Any]] | None = None
 
-    def get_json(self, path: str) -> Any:
+    def get(self, path: str) -> bytes:
         status, body = self.fetch(path)
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}: {body[:200]!r}")
-        return json.loads(body)
+        return body
+
+    def get_json(self, path: str) -> Any:
+        try:
+            return json.loads(self.get(path))
+        except ValueError as error:
+            raise RuntimeError(f"GET {path} did not answer JSON") from error
 
     # ---------------------------------------------------------------- keys and signatures
 
@@ -173,6 +183,29 @@ class Auditor:
         self.report.check(ok, f"log entry {index} is included in the signed tree head", "the inclusion proof does not lead to the root")
         return entry
 
+    def check_checkpoint(self, head: dict[str, Any], vkey: str | None) -> tuple[checkpoint.Checkpoint | None, str, str]:
+        """(checkpoint or None, its note, the verifier key used): the note checked under `vkey` (pinned by
+        the caller) or, the first time, under the key the registry serves; and checked against `head`."""
+        vkey = vkey or self.get("/api/v1/log/checkpoint-key").decode().strip()
+        note = self.get("/api/v1/log/checkpoint").decode()
+        try:
+            noted = checkpoint.verify(note, vkey)
+        except checkpoint.NoteError as error:
+            self.report.check(False, "the checkpoint is signed by the log's note key", str(error))
+            return None, note, vkey
+        self.report.check(True, f"the checkpoint of size {noted.tree_size} is signed by {vkey.split('+')[0]}")
+        as_head = {"tree_size": noted.tree_size, "root_hash": noted.root_hash.hex()}
+        if noted.tree_size == head["tree_size"]:
+            self.report.check(
+                noted.root_hash.hex() == head["root_hash"],
+                "the checkpoint and the signed tree head name the same tree",
+                f"same size {noted.tree_size}, different roots: the registry shows two different logs",
+            )
+        else:
+            earlier, later = sorted([as_head, head], key=lambda h: h["tree_size"])
+            self.check_consistency(earlier, later)
+        return noted, note, vkey
+
     def check_consistency(self, earlier: dict[str, Any], head: dict[str, Any]) -> bool:
         if earlier["tree_size"] > head["tree_size"]:
             return self.report.check(False, "the log only grows", f"it had {earlier['tree_size']} entries and now has {head['tree_size']}")
@@ -235,6 +268,11 @@ class Auditor:
         index = located.get("log_index")
         if not self.report.check(index is not None, "the registry knows the file", "it names no log entry for it"):
             return
+        integrity_error = located.get("integrity_error")
+        self.report.check(not integrity_error, "the registry's record of this EPD agrees with its log", integrity_error or "")
+        status = located.get("status") or "unknown"
+        successor = f", superseded by version {located['successor_version']}" if located.get("successor_version") else ""
+        self.report.notes.append(f"{located.get('registration_number')} v{located.get('version')} is {status}{successor}")
         entry = self.check_inclusion(index, head)
         self.report.check(
             entry["sha256"] == digest,

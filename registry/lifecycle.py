@@ -6,6 +6,7 @@ the actor's role and writes the audit entry), the registry entry changes, and th
 gets an entry for the version's signed JSON with the event, so a downstream copy can learn of it.
 """
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -39,6 +40,20 @@ def _event(from_: str, to: str) -> str:
     if to == RegistryStatus.VALID:
         return LogEvent.REINSTATED
     return LogEvent(to)
+
+
+def status_from_log(events: Iterable[str]) -> str | None:
+    """The status that a version's log events, in log order, give it: the first `published` makes it valid
+    (later ones only add artefacts), every other event sets the status it names, `reinstated` valid again."""
+    status = None
+    for event in events:
+        if event == LogEvent.PUBLISHED:
+            status = status or RegistryStatus.VALID
+        elif event == LogEvent.REINSTATED:
+            status = RegistryStatus.VALID
+        else:
+            status = RegistryStatus(event)
+    return status
 
 
 def change_status(entry: RegistryEntry, to: str, *, actor, reason: str, superseded_by: RegistryEntry | None = None) -> RegistryEntry:

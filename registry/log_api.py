@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from declarations.api import ERROR_SCHEMA
 
-from . import api_examples, signing, transparency
+from . import api_examples, checkpoint, signing, transparency
 from .models import LogEvent
 from .throttles import RateLimited
 
@@ -221,3 +221,42 @@ class ConsistencyProofView(PublicView):
         first = _number(request, "first", required=True)
         assert first is not None
         return Response(transparency.consistency_proof(first, _number(request, "second")))
+
+
+class NoteRenderer(renderers.BaseRenderer):
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if not isinstance(data, str):  # an error body
+            return json.dumps(data).encode()
+        return data.encode()
+
+
+@extend_schema(
+    summary="The latest tree head as a C2SP checkpoint (signed note)",
+    examples=api_examples.CHECKPOINT,
+    description="c2sp.org/tlog-checkpoint in a c2sp.org/signed-note: origin, tree size, base64 root hash, a blank line, "
+    "then the log's Ed25519 signature line and any witness cosignatures. The same tree as `log/tree-head`; "
+    "check it with the verifier key at `log/checkpoint-key`, e.g. with golang.org/x/mod/sumdb/note.",
+    responses={(200, "text/plain"): OpenApiTypes.STR},
+)
+class CheckpointView(PublicView):
+    renderer_classes = [NoteRenderer]
+
+    def get(self, request: Request) -> Response:
+        return Response(transparency.checkpoint_note(), headers={"Cache-Control": "no-cache"})
+
+
+@extend_schema(
+    summary="The log's note verifier key",
+    examples=api_examples.CHECKPOINT_KEY,
+    description="`<origin>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>`, the form witnesses and monitors are configured with.",
+    responses={(200, "text/plain"): OpenApiTypes.STR},
+)
+class CheckpointKeyView(PublicView):
+    renderer_classes = [NoteRenderer]
+
+    def get(self, request: Request) -> Response:
+        return Response(checkpoint.log_verifier_key() + "\n")

@@ -85,6 +85,7 @@ class LogState(models.Model):
     root_hash = models.CharField(max_length=64, default=transparency.EMPTY_ROOT.hex())
     timestamp = models.DateTimeField(null=True, blank=True)
     signature = models.TextField(blank=True)
+    checkpoint = models.TextField(blank=True, help_text="the same head as a C2SP checkpoint note, with any witness cosignatures")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="logstate_single_row")]

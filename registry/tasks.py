@@ -39,3 +39,19 @@ def export_registry() -> int:
     from .exports_bulk import write_export
 
     return write_export()
+
+
+@shared_task(name="registry.tasks.audit_transparency_log")
+def audit_transparency_log() -> list[str]:
+    """Beat: recompute the log from its entries, check every status against it; alarm on any problem."""
+    from . import integrity
+
+    return integrity.audit_and_alarm()
+
+
+@shared_task(name="registry.tasks.request_cosignatures", **RETRY)
+def request_cosignatures(tree_size: int) -> int:
+    """After an append: ask the configured witnesses to cosign the checkpoint of `tree_size` entries."""
+    from . import checkpoint
+
+    return checkpoint.cosign_current(tree_size)

@@ -2,7 +2,12 @@
 
 Every leaf is one entry (registration number, version, artefact, SHA-256, event, time) and its hash is
 SHA-256(0x00 ‖ RFC 8785 canonical JSON of the entry exactly as the API serves it); an inner node is
-SHA-256(0x01 ‖ left ‖ right). The tree head (size, root, time) is signed as a JWS with the platform key.
+SHA-256(0x01 ‖ left ‖ right). The tree head (size, root, time) is signed as a JWS with the platform key, and
+the same head as a C2SP checkpoint (registry.checkpoint) with the log's Ed25519 note key.
+
+Someone with database access can rewrite rows, but not sign. So an append first checks that the stored head
+is one the platform signed and that the stored nodes still add up to it, and then that the new tree is
+consistent with it (RFC 9162 consistency proof); otherwise it refuses to sign and alarms (LogIntegrityError).
 
 The first half of this module is plain Python (hashlib and rfc8785 only) so that a client can import
 it without Django to check proofs; the second half reads and writes the log through the ORM.
@@ -13,6 +18,7 @@ an inclusion or consistency proof then needs one indexed query for O(log n) stor
 rehashed per request.
 """
 
+import base64
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,7 +33,7 @@ INDEX_BITS = 56  # node_id packs (level, index) into one signed 64-bit key
 ENTRY_FIELDS = ("index", "registration_number", "version", "artefact", "sha256", "event", "logged_at")
 
 if TYPE_CHECKING:
-    from .models import LogEntry
+    from .models import LogEntry, LogState
 
 Range = tuple[int, int]  # leaves [start, end)
 
@@ -62,6 +68,11 @@ def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC to the second, e.g. 2026-03-01T09:30:00Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def base64_root(root_hex: str) -> str:
+    """A root hash as the checkpoint's third line writes it."""
+    return base64.b64encode(bytes.fromhex(root_hex)).decode()
 
 
 def split_point(size: int) -> int:
@@ -228,6 +239,14 @@ def hashes_of_ranges(ranges: Iterable[Range], lookup: Callable[[set[int]], Mappi
 PAGE_SIZE = 1000
 
 
+class LogIntegrityError(RuntimeError):
+    """The stored log is not the one the platform signed: nothing more is signed until an operator looks."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class LogRangeError(ValueError):
     """A request outside the log: names the parameter at fault."""
 
@@ -251,7 +270,7 @@ def append_many(items: Iterable[Mapping[str, Any]]) -> list["LogEntry"]:
     from django.db import transaction
     from django.utils import timezone
 
-    from . import signing
+    from . import checkpoint, signing
     from .models import LogEntry, LogNode, LogState
 
     items = [_checked(item) for item in items]
@@ -259,6 +278,7 @@ def append_many(items: Iterable[Mapping[str, Any]]) -> list["LogEntry"]:
         raise ValueError("nothing to append")
     with transaction.atomic():
         state = _locked_state()
+        _refuse_unless_intact(head_problems(state))
         now = timezone.now().replace(microsecond=0)
         frontier = [bytes.fromhex(h) for h in state.frontier]
         entries, nodes = [], []
@@ -270,16 +290,65 @@ def append_many(items: Iterable[Mapping[str, Any]]) -> list["LogEntry"]:
             nodes += [LogNode(id=node_id(level, position), hash=digest) for level, position, digest in closed]
         LogEntry.objects.bulk_create(entries)
         LogNode.objects.bulk_create(nodes)
-        size = state.tree_size + len(entries)
-        head = signed_head_document(size, frontier_root(frontier), now)
+        size, root = state.tree_size + len(entries), frontier_root(frontier)
+        if state.tree_size:
+            # The new head must extend the last one published, proven from the stored nodes as a monitor would.
+            proof = hashes_of_ranges(consistency_ranges(state.tree_size, size), _stored_nodes)
+            if not verify_consistency(state.tree_size, size, bytes.fromhex(state.root_hash), root, proof):
+                _refuse_unless_intact([f"the new tree of {size} entries is not consistent with the signed head of {state.tree_size}"])
+        head = signed_head_document(size, root, now)
         LogState.objects.filter(pk=state.pk).update(
             tree_size=size,
             frontier=[h.hex() for h in frontier],
             root_hash=head["root_hash"],
             timestamp=now,
             signature=signing.sign_json(head),
+            checkpoint=checkpoint.sign_checkpoint(size, root),
         )
+        if checkpoint.witnesses():
+            from .tasks import request_cosignatures
+
+            request_cosignatures.delay_on_commit(size)
     return entries
+
+
+def head_problems(state: "LogState") -> list[str]:
+    """Is the stored head one the platform signed (JWS and checkpoint), and do the stored frontier and
+    nodes still add up to it? One query (the nodes); the problems found, in words."""
+    from . import checkpoint, signing
+
+    if not state.signature and state.tree_size == 0:
+        return []  # a new log: nothing was signed yet
+    root = bytes.fromhex(state.root_hash)
+    problems = []
+    if (
+        state.timestamp is None
+        or not signing.verify_json(signed_head_document(state.tree_size, root, state.timestamp), state.signature).authentic
+    ):
+        problems.append(
+            f"the stored tree head (size {state.tree_size}, root {state.root_hash}) is not signed by the platform: it was forged"
+        )
+    if state.checkpoint:
+        try:
+            noted = checkpoint.verify(state.checkpoint, checkpoint.log_verifier_key())
+        except checkpoint.NoteError as error:
+            problems.append(f"the stored checkpoint is not signed by the log's key: {error}")
+        else:
+            if (noted.tree_size, noted.root_hash) != (state.tree_size, root):
+                problems.append("the stored checkpoint and the signed tree head name different trees")
+    if frontier_root([bytes.fromhex(h) for h in state.frontier]) != root:
+        problems.append("the stored frontier does not add up to the signed root: it was rewritten")
+    if state.tree_size and root_at(state.tree_size) != root:
+        problems.append("the stored tree nodes do not add up to the signed root: log rows were rewritten")
+    return problems
+
+
+def _refuse_unless_intact(problems: list[str]) -> None:
+    if problems:
+        from .integrity import alarm
+
+        alarm("the transparency log refused to sign a new tree head", problems)
+        raise LogIntegrityError(problems)
 
 
 def signed_head_document(tree_size: int, root: bytes, timestamp: datetime) -> dict[str, Any]:
@@ -330,6 +399,13 @@ def inclusion_proof(leaf_index: int, tree_size: int | None = None) -> dict[str, 
     return {"leaf_index": leaf_index, "tree_size": tree_size, "leaf_hash": hashes[0].hex(), "inclusion_path": [h.hex() for h in hashes[1:]]}
 
 
+def inclusion_paths(leaf_indexes: Sequence[int], tree_size: int) -> dict[int, list[bytes]]:
+    """The inclusion path of each leaf in the tree of `tree_size`, from stored nodes in one query."""
+    plans = {index: inclusion_ranges(index, tree_size) for index in leaf_indexes}
+    hashes = iter(hashes_of_ranges([r for ranges in plans.values() for r in ranges], _stored_nodes))
+    return {index: [next(hashes) for _ in ranges] for index, ranges in plans.items()}
+
+
 def leaf_index_of(leaf_hash_hex: str) -> int | None:
     from .models import LogEntry
 
@@ -352,22 +428,51 @@ def root_at(tree_size: int) -> bytes:
     return hashes_of_ranges([(0, tree_size)], _stored_nodes)[0]
 
 
+def checkpoint_note() -> str:
+    """The latest checkpoint note (signed at each append). A log from before checkpoints, or an empty one,
+    gets its head signed as a checkpoint once, after the same checks as an append."""
+    from django.db import transaction
+
+    from . import checkpoint
+    from .models import LogState
+
+    stored = LogState.objects.filter(pk=1).values_list("checkpoint", flat=True).first()
+    if stored:
+        return stored
+    with transaction.atomic():
+        state = _locked_state()
+        if not state.checkpoint:
+            _refuse_unless_intact(head_problems(state))
+            state.checkpoint = checkpoint.sign_checkpoint(state.tree_size, bytes.fromhex(state.root_hash))
+            LogState.objects.filter(pk=state.pk).update(checkpoint=state.checkpoint)
+    return state.checkpoint
+
+
 def audit_entries(chunk: int = 5000) -> list[str]:
-    """Recompute every leaf from its entry and the root from the leaves; the problems found, in words."""
+    """Recompute the whole tree from the entries themselves and compare it with the signed head and with
+    the stored leaves and nodes; the problems found, in words (empty when the log is intact)."""
     from .models import LogEntry, LogState
 
     state = LogState.objects.filter(pk=1).first()
-    size = state.tree_size if state else 0
-    problems, frontier = [], []
-    for start in range(0, size, chunk):
-        stored = _stored_nodes({node_id(0, i) for i in range(start, min(start + chunk, size))})
-        for entry in LogEntry.objects.filter(index__gte=start, index__lt=start + chunk):
+    if state is None:
+        return []
+    problems = head_problems(state)
+    frontier: list[bytes] = []
+    expected = 0
+    for start in range(0, state.tree_size, chunk):
+        stored = _stored_nodes({node_id(0, i) for i in range(start, min(start + chunk, state.tree_size))})
+        for entry in LogEntry.objects.filter(index__gte=start, index__lt=min(start + chunk, state.tree_size)):
+            if entry.index != expected:
+                problems.append(f"entries {expected} to {entry.index - 1} are missing: they were deleted")
             leaf = entry_leaf_hash(entry.as_document())
             if leaf != stored.get(node_id(0, entry.index)) or leaf.hex() != entry.leaf_hash:
                 problems.append(f"entry {entry.index} does not hash to the leaf logged for it: it was rewritten")
-            frontier, _ = append_leaf(frontier, entry.index, stored.get(node_id(0, entry.index), leaf))
-    if state and frontier_root(frontier).hex() != state.root_hash:
-        problems.append("the stored leaves do not add up to the signed root hash")
+            frontier, _ = append_leaf(frontier, entry.index, leaf)
+            expected = entry.index + 1
+    if expected != state.tree_size:
+        problems.append(f"the signed head counts {state.tree_size} entries, the table holds {expected}")
+    elif frontier_root(frontier).hex() != state.root_hash:
+        problems.append("the entries, hashed again, do not add up to the signed root hash: entries were rewritten")
     return problems
 
 

@@ -4,12 +4,14 @@ A PDF carries its own signature (PAdES). A JSON (full or openEPD) needs its deta
 Authentic means: the platform's key signed exactly these bytes (PDF) or this content (JSON, in its
 RFC 8785 form, so re-serialising does not matter), AND the signed digest is one the registry published.
 The second half catches a signature that is valid but not ours to serve, e.g. made with a stolen test key.
+The status is the one the version's log entries give it (registry.integrity), proven into the signed tree
+head; a database whose status or log rows were edited is reported in `integrity_error`.
 """
 
 import hashlib
 from dataclasses import dataclass, field
 
-from . import signing
+from . import integrity, signing
 from .models import Artefact, ArtefactName, RegistryEntry
 
 PDF_MAGIC = b"%PDF-"
@@ -27,6 +29,8 @@ class Answer:
     signed_by: str | None = None
     key_id: str | None = None
     successor_version: int | None = None
+    log_status: str | None = None  # the status the version's log entries give it
+    integrity_error: str | None = None  # the log, or the database against the log, failed its checks
 
     def as_dict(self) -> dict:
         return {
@@ -40,6 +44,8 @@ class Answer:
             "signed_by": self.signed_by,
             "key_id": self.key_id,
             "successor_version": self.successor_version,
+            "log_status": self.log_status,
+            "integrity_error": self.integrity_error,
         }
 
 
@@ -89,7 +95,16 @@ def _with_registry_status(answer: Answer, artefact: Artefact | None) -> Answer:
     entry = RegistryEntry.objects.select_related("superseded_by").get(publication_id=artefact.publication_id)
     answer.registration_number = entry.registration_number
     answer.version = entry.version
-    answer.status = entry.status
+    # The status is the log's: a status edited in the database is reported, never served.
+    view = integrity.log_view(entry.registration_number, entry.version)
+    answer.log_status = answer.status = view.status
+    if not view.intact:
+        answer.authentic = False
+        answer.integrity_error = "the transparency log fails its integrity checks: " + "; ".join(view.problems)
+    else:
+        answer.integrity_error = integrity.status_mismatch(entry.status, view, entry.registration_number, entry.version)
+    if answer.integrity_error:
+        answer.reasons.append(answer.integrity_error)
     answer.artefact = artefact.name
     answer.log_index = artefact.log_index
     answer.successor_version = entry.superseded_by.version if entry.superseded_by else None

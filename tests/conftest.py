@@ -319,8 +319,8 @@ def celery_processes(redis_broker):
 
     started = []
 
-    def start(kind: str = "worker"):
-        process = CeleryProcess(kind, redis_broker.url).start()
+    def start(kind: str = "worker", **env):
+        process = CeleryProcess(kind, redis_broker.url, **env).start()
         started.append(process)
         return process
 

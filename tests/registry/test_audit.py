@@ -1,8 +1,11 @@
 """The outside auditor (registry.audit_client, manage.py audit_log): only the public API, real proofs."""
 
 import json
+import socket
+from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -40,7 +43,7 @@ def test_a_downloaded_pdf_and_json_check_out_against_the_log(client, two_publica
     auditor.check_artefact(read(second, ArtefactName.OPENEPD), read(second, ArtefactName.OPENEPD_SIGNATURE), head)
     auditor.check_whole_log(head)
     assert auditor.report.ok, auditor.report.failed
-    assert len(auditor.report.passed) == 1 + 4 + 4 + 1  # head; per file: signature, known, included, digest; whole log
+    assert len(auditor.report.passed) == 1 + 5 + 5 + 1  # head; per file: signature, known, agrees with the log, included, digest; whole log
 
 
 def test_consistency_with_an_earlier_head(client, published):
@@ -101,8 +104,72 @@ def test_the_command_against_a_live_server(live_server, two_publications, tmp_pa
     pdf = tmp_path / "epd.pdf"
     pdf.write_bytes(read(first, ArtefactName.PDF))
     head_file = tmp_path / "head.json"
-    call_command("audit_log", site=live_server.url, file=pdf, full=True, head_file=head_file)
+    call_command("audit_log", server=live_server.url, file=pdf, full=True, state=head_file)
     assert json.loads(head_file.read_text())["tree_size"] == LogEntry.objects.count()
     pdf.write_bytes(read(first, ArtefactName.PDF) + b"\n% appended\n")
     with pytest.raises(CommandError, match="failed"):
-        call_command("audit_log", site=live_server.url, file=pdf)
+        call_command("audit_log", server=live_server.url, file=pdf, no_state=True)
+
+
+def run_audit(*args) -> str:
+    out = StringIO()
+    call_command("audit_log", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_monitor_keeps_its_state_and_fails_on_a_head_inconsistent_with_it(live_server, published, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    published()
+    run_audit("--server", live_server.url)
+    (state_file,) = (tmp_path / "xdg" / "steel-epd-audit").iterdir()
+    state = json.loads(state_file.read_text())
+    assert state["tree_size"] == LogEntry.objects.count() and state["checkpoint"].startswith(settings.LOG_ORIGIN + "\n")
+    state["root_hash"] = "0" * 64  # the registry showed this monitor another tree last time: a split view
+    state_file.write_text(json.dumps(state))
+    with pytest.raises(CommandError, match=r"^audit of .* failed: the log of \d+ entries extends the one of \d+ seen before: "):
+        run_audit("--server", live_server.url)
+    assert json.loads(state_file.read_text())["root_hash"] == "0" * 64, "a failed audit leaves the state as it was"
+
+
+def test_the_monitor_refuses_a_checkpoint_key_other_than_the_pinned_one(live_server, published, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from registry import checkpoint
+
+    published()
+    other = checkpoint.verifier_key(settings.LOG_ORIGIN, Ed25519PrivateKey.generate().public_key())
+    with pytest.raises(CommandError, match="the checkpoint is signed by the log's note key: the checkpoint carries no signature"):
+        run_audit("--server", live_server.url, "--no-state", "--checkpoint-key", other)
+
+
+def test_the_command_fetches_an_epd_from_the_server_and_reports_its_status(live_server, published, republish, operator_olga, tmp_path):
+    from registry import lifecycle
+
+    first = published()
+    republish(first)
+    output = run_audit("--server", live_server.url, "--no-state", "--epd", first.registration_number, "--epd-version", "1")
+    assert f"{first.registration_number} v1 is superseded, superseded by version 2" in output
+    latest = first.entry.__class__.objects.get(registration_number=first.registration_number, is_latest=True)
+    lifecycle.revoke(latest, actor=operator_olga, reason="Withdrawn.")
+    output = run_audit("--server", live_server.url, "--no-state", "--epd", first.registration_number)
+    assert f"{first.registration_number} v2 is revoked" in output
+    assert "✓ the PDF's signature checks out" in output
+
+
+@pytest.mark.parametrize("case", ["server down", "unknown EPD", "tampered PDF", "no server"])
+def test_the_command_fails_in_one_clear_line(live_server, published, tmp_path, case):
+    publication = published()
+    pdf = tmp_path / "epd.pdf"
+    pdf.write_bytes(read(publication, ArtefactName.PDF).replace(b"/Producer", b"/Pr0ducer", 1))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    args, expected = {
+        "server down": (["--server", f"http://127.0.0.1:{free_port}"], rf"^cannot reach http://127.0.0.1:{free_port}: .*refused"),
+        "unknown EPD": (["--server", live_server.url, "--epd", "EPD-NOT-THERE"], r"^could not complete .*answered 404"),
+        "tampered PDF": (["--server", live_server.url, "--file", str(pdf)], r"^audit of .* failed: the PDF's signature"),
+        "no server": ([], r"^give the registry's address with --server"),
+    }[case]
+    with pytest.raises(CommandError, match=expected) as failure:
+        run_audit("--no-state", *args)
+    assert "\n" not in str(failure.value) and "Traceback" not in str(failure.value)
