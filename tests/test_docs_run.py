@@ -62,11 +62,12 @@ def test_every_block_is_marked_or_runs():
         assert len(skipped) <= 5, f"{document}: {len(skipped)} blocks are not run (lines {skipped})"
 
 
-def _environment(var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "EPD", "TOKEN")}
-    # The embedded default of `make run`: SQLite and files under VAR_DIR, tasks in-process. The anonymous rate
-    # limit (120/minute) would trip over a document's requests made in a few seconds.
-    env.update(VAR_DIR=str(var_dir), THROTTLE_ANON="100000/minute", THROTTLE_USER="100000/minute", PYTHONUNBUFFERED="1")
+def _environment(var_dir: Path, site: str = "http://127.0.0.1:8000") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "EPD", "TOKEN", "API")}
+    # The embedded default of `make run`: SQLite and files under VAR_DIR, tasks in-process, and the links it
+    # answers with point at the server itself (SITE_URL, 127.0.0.1:8000 there). The anonymous rate limit
+    # (120/minute) would trip over a document's requests made in a few seconds.
+    env.update(VAR_DIR=str(var_dir), SITE_URL=site, THROTTLE_ANON="100000/minute", THROTTLE_USER="100000/minute", PYTHONUNBUFFERED="1")
     return env
 
 
@@ -89,12 +90,12 @@ def _free_port() -> int:
 @contextmanager
 def demo_server(var_dir: Path):
     port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     log = open(var_dir / "server.log", "wb")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=_environment(var_dir), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=_environment(var_dir, base), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
@@ -124,12 +125,13 @@ def test_shell_blocks_run_against_the_demo(document, demo_var, tmp_path):
     state.write_text("")
     ran = 0
     with demo_server(var_dir) as base:
-        env = {**_environment(var_dir), "EPD": base}
+        env = {**_environment(var_dir, base), "EPD": base}
         for line, flags, body in shell_blocks(document):
             if NO_RUN in flags:
                 continue
             script = tmp_path / f"block-{line}.sh"
-            script.write_text(f'source "{state}"\n{body}\nexport -p > "{state}"\n')
+            # What the block exported and the functions it defined stay for the next, as in one terminal.
+            script.write_text(f'source "{state}"\n{body}\n{{ export -p; declare -f; }} > "{state}"\n')
             done = subprocess.run(
                 ["bash", "-e", str(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=BLOCK_SECONDS
             )
