@@ -3,8 +3,9 @@
 #   scripts/check_system.sh run         Python 3.11, WeasyPrint's Pango and HarfBuzz, CJK fonts, gettext
 #   scripts/check_system.sh test        the same, plus poppler-utils (pdftotext) and Chromium (browser tests)
 #   scripts/check_system.sh test bench  the same, plus wrk (make bench-registry); what .ci/run asks for
-# What is missing is installed with apt-get when run as root on Debian or Ubuntu; otherwise the script stops
-# at once with the command to run. PYTHON names the interpreter (as in the Makefile; default python3.11).
+# What is missing is installed with apt-get when run as root on Debian or Ubuntu (unless --no-install comes
+# first); otherwise the script stops at once with the command to run. PYTHON names the interpreter (as in
+# the Makefile; default python3.11).
 set -euo pipefail
 
 PYTHON=${PYTHON:-python3.11}
@@ -40,13 +41,18 @@ check_bench() {
     command -v wrk >/dev/null || needs wrk
 }
 
+install=yes
+if [[ "${1:-}" == --no-install ]]; then
+    install=no
+    shift
+fi
 modes=("${@:-run}")
 for mode in "${modes[@]}"; do
     case "$mode" in
         run) check_run ;;
         test) check_run; check_test ;;
         bench) check_bench ;;
-        *) echo "usage: $0 [run|test|bench]..." >&2; exit 2 ;;
+        *) echo "usage: $0 [--no-install] [run|test|bench]..." >&2; exit 2 ;;
     esac
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
@@ -58,7 +64,7 @@ if [[ ! -r /etc/debian_version ]] || ! command -v apt-get >/dev/null; then
     echo "Install their equivalents with your system's package manager, then run make again." >&2
     exit 1
 fi
-if [[ $(id -u) -ne 0 ]]; then
+if [[ $(id -u) -ne 0 || $install == no ]]; then
     echo "Missing system packages. Install them, then run make again:" >&2
     echo "" >&2
     echo "    sudo apt-get install -y --no-install-recommends $packages" >&2
