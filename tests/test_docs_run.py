@@ -6,8 +6,8 @@ seed_demo, as `make run` does), copies it for each document, serves the copy wit
 free port, and runs each ```sh / ```bash / ```console block with `bash -e` in a directory that has the
 clone's `manage.py` and `.venv`. `EPD` points the blocks at the port (they default to
 http://127.0.0.1:8000), `VAR_DIR` the clone's commands at the same database, and what a block exports is
-there for the next block, as in a terminal. A block passes when it exits 0 and its output has no 404, no
-JSON error, no curl failure and no traceback.
+there for the next block, as in a terminal. A block passes when it exits 0 and its output has no 404 (or
+"not found"), no JSON error, no curl failure and no traceback.
 
 Info strings after the language mark blocks that are not plain successes, by design:
 `no-run` — not run here (`make run` itself, apt-get, docker, a CI database); keep these few.
@@ -32,8 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ("README.md", "docs/api.md")
 BLOCK = re.compile(r"^```(sh|bash|console)([^\n]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 NO_RUN, SHOWS_ERROR = "no-run", "shows-error"
-FAILED = re.compile(r'\b404\b|"error"\s*:|curl: \(\d+\)|Traceback \(most recent call last\)')
-REFUSED = re.compile(r'\b404\b|curl: \(\d+\)|Traceback \(most recent call last\)|"code":\s*"server_error"')
+# What a failed request prints: a 404 (status line, Django's page, the soda4LCA text, a bare number not inside
+# a decimal), a JSON error, a curl failure (-f, -S), a Python traceback (an id lookup that found nothing).
+NOT_FOUND = r"(?<![\w.])404(?![\w.])|[Nn]ot [Ff]ound|No \w+ data set"
+FAILED = re.compile(rf'{NOT_FOUND}|"error"\s*:|curl: \(\d+\)|Traceback \(most recent call last\)')
+# A block that shows a refusal on purpose may print it, but not a 404 (a wrong id) or a crash.
+REFUSED = re.compile(rf'{NOT_FOUND}|curl: \(\d+\)|Traceback \(most recent call last\)|"code":\s*"server_error"')
 # Safety nets only, far above what a loaded two-core machine needs: the server is polled until it answers.
 SERVER_START_SECONDS = 600
 BLOCK_SECONDS = 900
