@@ -34,7 +34,10 @@ check_run() {
 
 check_test() {
     command -v pdftotext >/dev/null && command -v pdffonts >/dev/null || needs poppler-utils
-    [[ -x /usr/bin/chromium ]] || needs chromium  # tests/e2e/browser.py drives Debian's /usr/bin/chromium
+    # tests/e2e/browser.py drives Debian's chromium (Ubuntu's chromium-browser, a snap, where that is all there is)
+    if ! [[ -x /usr/bin/chromium || -x /usr/bin/chromium-browser || -x /snap/bin/chromium ]]; then
+        if grep -qi '^ID=ubuntu' /etc/os-release 2>/dev/null; then needs chromium-browser; else needs chromium; fi
+    fi
 }
 
 check_bench() {

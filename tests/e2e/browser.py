@@ -4,7 +4,9 @@ import os
 from pathlib import Path
 
 SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium; Ubuntu's chromium-browser (a snap) where that is what scripts/check_system.sh installed.
+CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium")
+CHROMIUM = next((path for path in CHROMIUMS if Path(path).exists()), CHROMIUMS[0])
 WAIT_MS = 300_000  # a safety net for a broken test, far above any wait on a loaded machine (see conftest.py)
 
 
