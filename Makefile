@@ -3,9 +3,17 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install demo bench bench-publish bench-import bench-sign bench-registry
+.PHONY: run test lint install demo bench bench-publish bench-import bench-sign bench-registry system-run system-test
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+## The system packages (Python 3.11, Pango, CJK fonts, gettext; for tests poppler-utils and Chromium):
+## installed with apt-get as root on Debian/Ubuntu, otherwise named with the command that installs them.
+system-run:
+	@PYTHON=$(PYTHON) scripts/check_system.sh run
+
+system-test:
+	@PYTHON=$(PYTHON) scripts/check_system.sh test
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | system-run
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
@@ -14,14 +22,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 ## make run: SQLite, tasks in-process, files under var/, demo data, http://127.0.0.1:8000
-run: install
+run: system-run install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: the whole suite. With DATABASE_URL and REDIS_URL set it runs on PostgreSQL with a real
 ## Celery worker on Redis, and nothing is skipped.
-test: install
+test: system-test install
 	$(VENV)/bin/pytest
 
 lint: install

@@ -235,6 +235,10 @@ def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
     return filtered(query), ORDERINGS[query.ordering]
 
 
+# Below this many valid EPDs in a category, "lower than N %" says nothing and is not shown.
+PERCENTILE_MIN_COUNT = 2
+
+
 def category_percentile(entry: RegistryEntry, log_size: int | None = None) -> dict | None:
     """Where this EPD's GWP A1-A3 per tonne stands among the valid, latest EPDs of its category:
     the share of them with a higher value ("lower than 70 % of rebar EPDs")."""
@@ -242,7 +246,7 @@ def category_percentile(entry: RegistryEntry, log_size: int | None = None) -> di
         return None
     values = category_values(entry.category, log_size)
     total = len(values)
-    if total < 2:
+    if total < PERCENTILE_MIN_COUNT:
         return {"category": entry.category, "count": total, "lower_than_percent": None}
     higher = total - bisect.bisect_right(values, float(entry.gwp_a1a3_per_tonne))
     return {"category": entry.category, "count": total, "lower_than_percent": round(100 * higher / total)}

@@ -23,7 +23,12 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def wait_until(predicate, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
+# How long to wait for an event (a worker's result, a server up) before calling the test broken: far above what
+# a loaded two-core machine needs, since the waits end as soon as the event happens.
+EVENT_WAIT_SECONDS = 300
+
+
+def wait_until(predicate, timeout: float = EVENT_WAIT_SECONDS, interval: float = 0.2, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -103,7 +108,7 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(lambda: _accepts(self.port), timeout=10, what="redis-server")
+        wait_until(lambda: _accepts(self.port), what="redis-server")
         return self
 
     def stop(self) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from tests.e2e.browser import CHROMIUM
+from tests.e2e.browser import CHROMIUM, WAIT_MS
 
 
 @pytest.fixture
@@ -19,6 +19,11 @@ def browser_page(monkeypatch):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
         context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+        # The tests wait for events (a navigation, an element, a text), never for a time; these limits only end a
+        # test that is broken. Playwright's 30 s default is missed on a loaded two-core machine, where approving
+        # publishes inside the request (render, sign, ILCD) with the embedded default.
+        context.set_default_timeout(WAIT_MS)
+        context.set_default_navigation_timeout(WAIT_MS)
         yield context.new_page()
         context.close()
         browser.close()

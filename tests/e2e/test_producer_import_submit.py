@@ -11,7 +11,7 @@ from celery import current_app
 
 from declarations.forms import cell_anchor
 from declarations.samples import plausible_results
-from tests.e2e.browser import SCREENS, shoot
+from tests.e2e.browser import SCREENS, shoot, submit
 
 BAD_VALUE = "2,150.7"  # a thousands separator: ambiguous, so the platform refuses it
 
@@ -103,8 +103,7 @@ def test_producer_imports_fixes_and_submits(live_server, browser_page, make_decl
     assert "No problems found" in page.locator("#checks-title + *").inner_text()
     shoot(page, "5-declaration-before-submit")
     page.get_by_label("Comment (optional)").fill("Ready for verification")
-    page.get_by_role("button", name="Submit for verification").click()
-    page.wait_for_selector(".message-success")
+    submit(page, page.get_by_role("button", name="Submit for verification"))
     assert page.locator(".page-head [data-status]").inner_text() == "submitted"
     assert "Ready for verification" in page.locator("#audit-trail").inner_text()
     shoot(page, "6-declaration-submitted")

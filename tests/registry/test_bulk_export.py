@@ -63,7 +63,7 @@ def test_a_download_during_an_export_is_always_one_whole_export(client, registry
             assert write_export() == expected
     finally:
         stop.set()
-        reader.join(timeout=30)
+        reader.join()  # it stops at the next answer once `stop` is set
         sys.setswitchinterval(switch_interval)
     assert not failures, failures[:3]
     assert len(answers) > 8

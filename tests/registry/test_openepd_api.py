@@ -77,7 +77,7 @@ def test_the_openepd_client_pages_through_a_search_of_valid_latest_versions(live
     assert registry.get(status="superseded").openepd_id not in expected
     for page in (1, 2):
         response = requests.get(
-            f"{live_server.url}/api/openepd/v2/epds/search", params={"omf": STEEL, "page_number": page, "page_size": 2}, timeout=30
+            f"{live_server.url}/api/openepd/v2/epds/search", params={"omf": STEEL, "page_number": page, "page_size": 2}, timeout=300
         )
         strict = strict_search_page(response.content)
         assert [epd.id for epd in strict.payload] == expected[(page - 1) * 2 : page * 2]

@@ -34,7 +34,7 @@ def test_approval_is_published_by_the_worker(approved, celery_processes):
     celery_processes()
     declaration = approved()  # commits: the publish task goes to Redis
     started = time.monotonic()
-    wait_until(lambda: status_of(declaration) == "published", timeout=60, what="publication on the worker")
+    wait_until(lambda: status_of(declaration) == "published", what="publication on the worker")
     print(f"published {time.monotonic() - started:.1f} s after approval")
     assert_published_once(declaration)
 
@@ -46,7 +46,7 @@ def test_worker_killed_while_publishing_publishes_exactly_once_after_restart(app
     blocker.execute("SELECT id FROM registry_logstate WHERE id = 1 FOR UPDATE")
     worker = celery_processes()
     declaration = approved()
-    wait_until(waiting_on_lock, timeout=60, what="the worker blocked in its publish transaction")
+    wait_until(waiting_on_lock, what="the worker blocked in its publish transaction")
 
     worker.kill()
     killed_at = time.monotonic()
@@ -54,6 +54,6 @@ def test_worker_killed_while_publishing_publishes_exactly_once_after_restart(app
     blocker.close()
     assert status_of(declaration) == "approved" and not Publication.objects.exists()
     celery_processes()
-    wait_until(lambda: status_of(declaration) == "published", timeout=60, what="publication after restart")
+    wait_until(lambda: status_of(declaration) == "published", what="publication after restart")
     print(f"published {time.monotonic() - killed_at:.1f} s after SIGKILL")
     assert_published_once(declaration)

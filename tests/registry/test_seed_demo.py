@@ -1,6 +1,8 @@
-"""`manage.py seed_demo` (what `make run` loads): mills, verifiers, declarations in several states,
-published EPDs with valid signatures, and a second version that supersedes the first."""
+"""`manage.py seed_demo` (what `make run` loads): mills on every route, verifiers, declarations in every state
+the README's tour shows (a percentile in each category it opens, a review waiting with warnings, a superseded
+version 1, a revoked EPD), published EPDs with valid signatures, and the bulk export."""
 
+import gzip
 import hashlib
 import json
 from decimal import Decimal
@@ -12,22 +14,31 @@ from ilcdlib.medium.archive import ZipIlcdReader
 from ilcdlib.soda4lca.api_client import Soda4LcaXmlApiClient
 from openepd.api.sync_client import OpenEpdApiClientSync
 
+from accounts.models import Organization
+from declarations.catalogue import ProductionRoute
 from declarations.models import Declaration
-from registry import signing
+from registry import queries, signing
+from registry.management.commands.seed_demo import DECLARATIONS
 from registry.models import ArtefactName, Publication, RegistryEntry
+from registry.queries import PERCENTILE_MIN_COUNT
 from tests.openepd_strict import strict_epd
 from tests.registry.test_ilcd_archive import assert_valid_and_complete, members, pdf_file_name, read_with_ilcdlib
 from tests.registry.test_soda import _wait_for_other_database_sessions_to_end
+from verification import review
+
+TOUR_CATEGORIES = ("flat.hrc", "long.rebar", "long.sections")  # the categories the README's tour opens
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_loader(in_process_tasks, live_server):
+def test_demo_loader(in_process_tasks, live_server, client):
     call_command("seed_demo", quiet=True)
     statuses = set(Declaration.objects.values_list("status", flat=True))
-    assert {"draft", "in_verification", "changes_requested", "published", "superseded"} <= statuses
-    assert Publication.objects.count() == 4
+    assert {"draft", "in_verification", "changes_requested", "published", "superseded", "revoked"} <= statuses
+    published = sum({"published": 1, "revoked": 1, "published_twice": 2}.get(demo.target, 0) for demo in DECLARATIONS)
+    assert Publication.objects.count() == published
     superseded = RegistryEntry.objects.get(status="superseded")
     assert superseded.superseded_by.version == 2 and superseded.superseded_by.registration_number == superseded.registration_number
+    assert RegistryEntry.objects.get(status="revoked").status_reason
     for publication in Publication.objects.all():
         with publication.artefacts.get(name=ArtefactName.PDF).file.open("rb") as pdf:
             assert signing.verify_pdf(pdf.read()).authentic
@@ -37,13 +48,43 @@ def test_demo_loader(in_process_tasks, live_server):
         assert epd.id == publication.entry.openepd_id
         assert epd.manufacturer.web_domain and all(plant.id.endswith(f".{epd.manufacturer.web_domain}") for plant in epd.plants)
         assert epd.third_party_verifier.web_domain == "veritas-certification.example"
-    sections = Publication.objects.get(document__product__category="long.sections")
+    sections = Publication.objects.get(document__product__category="long.sections", document__manufacturer__country="ES")
     pcr = json.loads(sections.openepd)["pcr"]
     assert pcr["issuer_doc_id"] == "PCR 2019:14" and pcr["doc"].startswith("https://www.environdec.com/")
 
+    the_demo_shows_every_feature_of_the_tour(client)
     call_command("seed_demo", quiet=True)  # a second run changes nothing
-    assert Publication.objects.count() == 4
+    assert Publication.objects.count() == published and Declaration.objects.count() == len(DECLARATIONS) + 1
     the_data_network_clients_read_every_demo_epd(live_server)
+
+
+def the_demo_shows_every_feature_of_the_tour(client) -> None:
+    valid = RegistryEntry.objects.filter(status="valid", is_latest=True)
+    # Every production route of the catalogue has a valid EPD.
+    assert set(valid.values_list("production_route", flat=True)) == set(ProductionRoute.values)
+    # Each category the tour opens has enough valid EPDs for the percentile, and the EPD page shows it.
+    for category in TOUR_CATEGORIES:
+        entries = valid.filter(category=category)
+        assert entries.count() > PERCENTILE_MIN_COUNT, category
+        for entry in entries:
+            assert queries.category_percentile(entry)["lower_than_percent"] is not None
+        page = client.get(f"/epds/{entries.first().registration_number}/")
+        assert b'data-testid="percentile"' in page.content
+    # A declaration waits for its verifier with warnings to acknowledge.
+    waiting = Declaration.objects.get(product_name="Cold-rolled coil DC04")
+    assert waiting.status == "in_verification" and waiting.assignments.exists()
+    warnings = review.latest_check_run(waiting).findings.filter(severity="warning", acknowledged_at__isnull=True)
+    assert {"P11", "P16"} <= set(warnings.values_list("rule", flat=True))
+    # Both languages, and what EN 15804 clause 7 requires at submission, on every declaration.
+    for declaration in Declaration.objects.all():
+        assert declaration.product_name_zh, declaration.product_name
+        clause_7 = (declaration.allocation, declaration.cut_off, declaration.data_quality, declaration.lca_practitioner)
+        assert all(clause_7), declaration.product_name
+    assert Organization.objects.filter(kind="producer").exclude(name_zh="").count() == Organization.objects.filter(kind="producer").count()
+    # The bulk export exists from the start, with every valid EPD.
+    export = client.get("/api/v1/exports/epds.jsonl.gz")
+    assert export.status_code == 200
+    assert len(gzip.decompress(b"".join(export.streaming_content)).splitlines()) == valid.count()
 
 
 def the_data_network_clients_read_every_demo_epd(live_server) -> None:
@@ -51,7 +92,7 @@ def the_data_network_clients_read_every_demo_epd(live_server) -> None:
     client read every demo EPD with no error. (Part of the one transactional demo test: the demo loads once.)"""
     publications = list(Publication.objects.select_related("entry").order_by("pk"))
     valid = [p for p in publications if p.entry.status == "valid"]
-    assert len(publications) == 4 and len(valid) == 3
+    assert len(valid) == len(publications) - 2  # all but the superseded version 1 and the revoked EPD
 
     for publication in publications:  # the InDataWG v1.2 schemas, every dataset of every stored ZIP, every reference inside
         artefacts = {a.name: a for a in publication.artefacts.all()}
