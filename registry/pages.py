@@ -226,4 +226,45 @@ def verify_page(request):
         else:
             answer = verify_upload(document.read(), signature.read() if signature else None)
     status = 400 if error else 200
-    return render(request, "registry/verify.html", {"answer": answer, "error": error}, status=status)
+    context = {"answer": answer, "error": error, "verdict": verdict_of(answer) if answer else None}
+    return render(request, "registry/verify.html", context, status=status)
+
+
+# How the verify page leads: the EPD's status is the headline, authenticity the line below it.
+VERDICT_TONES = {
+    RegistryStatus.VALID: "good",
+    RegistryStatus.SUSPENDED: "bad",
+    RegistryStatus.REVOKED: "bad",
+    RegistryStatus.EXPIRED: "warn",
+    RegistryStatus.SUPERSEDED: "warn",
+}
+
+
+def verdict_of(answer) -> dict:
+    """The headline, its tone (good, warn, bad) and the registry entry behind an answer of verify_upload()."""
+    if not answer.authentic or answer.registration_number is None:
+        return {"tone": "bad", "headline": _("Not authentic"), "entry": None}
+    entry = (
+        RegistryEntry.objects.select_related("superseded_by")
+        .filter(registration_number=answer.registration_number, version=answer.version)
+        .first()
+    )
+    status = answer.status or (entry.status if entry else RegistryStatus.VALID)
+    headlines = {
+        RegistryStatus.VALID: _("Authentic and valid"),
+        RegistryStatus.SUSPENDED: _("Suspended: do not rely on this EPD"),
+        RegistryStatus.REVOKED: _("Revoked: this EPD is withdrawn"),
+        RegistryStatus.EXPIRED: _("Expired: this EPD is no longer valid"),
+        RegistryStatus.SUPERSEDED: _("Superseded: a newer version replaces this one"),
+    }
+    latest = None
+    if status != RegistryStatus.VALID:
+        latest = RegistryEntry.objects.filter(registration_number=answer.registration_number, is_latest=True).first()
+    return {
+        "tone": VERDICT_TONES.get(status, "warn"),
+        "headline": headlines.get(status, status),
+        "status": status,
+        "status_label": RegistryStatus(status).label if status in RegistryStatus.values else status,
+        "entry": entry,
+        "latest": latest if latest and latest.version != answer.version else None,
+    }

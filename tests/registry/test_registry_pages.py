@@ -80,6 +80,35 @@ def test_verify_page_authentic_then_revoked_and_tampered(client, publication, op
     assert client.post("/verify/", {}).status_code == 400
 
 
+def verdict(client, content: bytes) -> str:
+    html = client.post("/verify/", {"document": SimpleUploadedFile("epd.pdf", content)}).content.decode()
+    return html[html.index('data-testid="verdict"') - 200 :]
+
+
+def test_verify_page_headline_is_the_status_not_the_signature(client, publication, republish, operator_olga):
+    original = pdf_of(publication)
+    html = verdict(client, original)
+    assert 'data-tone="good"' in html and "Authentic and valid" in html
+    lifecycle.revoke(publication.entry, actor=operator_olga, reason="Falsified energy data")
+    html = verdict(client, original)
+    assert 'data-tone="bad"' in html and "✓ Authentic and valid" not in html
+    assert "Revoked: this EPD is withdrawn" in html and "Falsified energy data" in html
+    day = RegistryEntry.objects.get(publication=publication).status_changed_at.date().isoformat()
+    assert f"Revoked on {day}" in html
+    assert "Authentic file: unchanged since the registry signed it." in html  # authenticity is the small print
+
+
+def test_verify_page_superseded_links_the_current_version(client, publication, republish):
+    second = republish(publication)
+    html = verdict(client, pdf_of(publication))
+    assert 'data-tone="warn"' in html and "Superseded: a newer version replaces this one" in html
+    assert "Replaced by version 2 on" in html
+    assert f'data-testid="verdict-current" href="/epds/{second.registration_number}/"' in html
+    client.cookies["django_language"] = "zh-hans"
+    html = verdict(client, pdf_of(publication))
+    assert "Superseded: a newer version" not in html and "当前版本" in html
+
+
 def test_operator_suspends_on_the_page_and_others_cannot(client, publication, operator_olga, mill_alice):
     url = f"/epds/{publication.registration_number}/status/"
     client.force_login(mill_alice)
