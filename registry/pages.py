@@ -174,6 +174,15 @@ def _comparison_key(document: dict) -> dict:
     }
 
 
+def _ticked(wish: str) -> RegistryEntry | None:
+    """`EPD-…@2` is that version, exactly as ticked (a superseded one too); a bare number is the latest."""
+    number, _at, version = wish.partition("@")
+    entries = RegistryEntry.objects.select_related("publication").filter(registration_number=number)
+    if version:
+        return entries.filter(version=int(version)).first() if version.isdigit() and len(version) < 7 else None
+    return entries.filter(is_latest=True).first()
+
+
 @require_GET
 def compare(request):
     wanted = [value.strip() for value in request.GET.getlist("epd") if value.strip()]
@@ -181,17 +190,13 @@ def compare(request):
     if len(wanted) > MAX_COMPARE:
         problems.append(_("Compare at most %(max)d EPDs at once; you picked %(count)d.") % {"max": MAX_COMPARE, "count": len(wanted)})
         wanted = wanted[:MAX_COMPARE]
-    numbers = [w.split("@")[0] for w in wanted]
-    found = {
-        e.registration_number: e
-        for e in RegistryEntry.objects.filter(registration_number__in=numbers, is_latest=True).select_related("publication")
-    }
     entries = []
-    for number in numbers:
-        if number in found:
-            entries.append(found[number])
+    for wish in wanted:
+        entry = _ticked(wish)
+        if entry is None:
+            problems.append(_("No published EPD %(number)s.") % {"number": wish[:40]})
         else:
-            problems.append(_("No published EPD %(number)s.") % {"number": number[:40]})
+            entries.append(entry)
     keys = [_comparison_key(e.publication.document) for e in entries]
     differences = [label for field, label in COMPARED_FIELDS if len({k[field] for k in keys}) > 1]
     lines = []

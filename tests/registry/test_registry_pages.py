@@ -1,6 +1,8 @@
 """Registry pages through Django's test client: search with filters and errors, one EPD, compare, verify,
 and the operator's status form."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -64,6 +66,17 @@ def test_compare_warns_when_not_comparable(client, published):
     assert "Not comparable" in mixed and "PCR" in mixed
     too_many = client.get("/compare/", {"epd": ["A", "B", "C", "D", "E"]})
     assert too_many.status_code == 400 and "at most 4" in too_many.content.decode()
+
+
+def test_compare_shows_exactly_the_versions_ticked(client, publication, republish):
+    republish(publication)
+    number = publication.registration_number
+    listed = client.get("/", {"status": "superseded"}).content.decode()
+    assert f'name="epd" value="{number}@1"' in listed  # the superseded version is ticked as itself
+    html = client.get("/compare/", {"epd": [f"{number}@1", f"{number}@2"]}).content.decode()
+    assert re.findall(r'data-testid="compared" data-version="(\d+)"', html) == ["1", "2"]
+    assert f'href="/epds/{number}/?version=1"' in html and f'href="/epds/{number}/?version=2"' in html
+    assert client.get("/compare/", {"epd": [f"{number}@9"]}).status_code == 400
 
 
 def test_verify_page_authentic_then_revoked_and_tampered(client, publication, operator_olga):
