@@ -1,9 +1,10 @@
 """Plain SVG charts, shared by the PDF and the web pages (no JavaScript, no external assets)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from html import escape
 
 from declarations import catalogue
+from declarations.numbers import to_decimal
 
 WIDTH = 520
 HEIGHT = 230
@@ -19,16 +20,6 @@ STAGE_COLOURS = {
     "Beyond the system boundary": "#2e8b57",
 }
 FONT = "Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif"
-
-
-def to_decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def compact_number(value: Decimal) -> str:

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from declarations import catalogue
 from declarations.errors import DomainError
+from declarations.numbers import format_value
 
 from . import documents, queries
 from .api import MAX_VERIFY_BYTES
 from .charts import gwp_by_module_svg
 from .models import ArtefactName, RegistryEntry, RegistryStatus
-from .pdf import format_value
 from .public import category_statistics
 from .verify import verify_upload
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from declarations import catalogue
 from declarations.errors import DomainError
-from declarations.forms import date_input
+from declarations.forms import comments_on, date_input
 from declarations.models import Declaration
 from declarations.workflow import Status
 
@@ -82,8 +82,13 @@ def review_context(request, declaration: Declaration) -> dict:
     is_verifier = bool(assignment and assignment.verifier_id == request.user.pk)
     document = declaration.as_document()
     declared = [m for m in catalogue.module_codes() if m in document["lca"]["declared_modules"]]
+    on_current = [c for c in threads if c.revision_number == declaration.revision]
     results = [
-        {"code": code, "unit": catalogue.indicators()[code].unit, "values": [row.get(m) for m in declared]}
+        {
+            "code": code,
+            "unit": catalogue.indicators()[code].unit,
+            "cells": [{"value": row.get(m), "comments": comments_on(on_current, code, m)} for m in declared],
+        }
         for code, row in document["results"].items()
     ]
     return {
