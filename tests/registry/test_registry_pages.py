@@ -129,8 +129,24 @@ def test_operator_suspends_on_the_page_and_others_cannot(client, publication, op
     client.force_login(operator_olga)
     page = client.get(f"/epds/{publication.registration_number}/").content.decode()
     assert "Operator: change the status" in page
-    response = client.post(url, {"version": 1, "status": "suspended", "reason": "Complaint under review"}, follow=True)
+    asked = client.post(url, {"version": 1, "status": "suspended", "reason": "Complaint under review"})
+    assert asked.status_code == 200 and 'name="confirm"' in asked.content.decode()  # a confirmation step first …
+    assert RegistryEntry.objects.get(publication=publication).status == "valid"  # … that changed nothing yet
+    assert "Complaint under review" in asked.content.decode()
+    confirmed = {"version": 1, "status": "suspended", "reason": "Complaint under review", "confirm": "yes"}
+    response = client.post(url, confirmed, follow=True)
     assert "is now suspended" in response.content.decode()
     assert RegistryEntry.objects.get(publication=publication).status == "suspended"
-    refused = client.post(url, {"version": 1, "status": "revoked", "reason": ""}, follow=True)
+    refused = client.post(url, {"version": 1, "status": "revoked", "reason": "", "confirm": "yes"}, follow=True)
     assert "reason is required" in refused.content.decode()
+
+
+def test_revoking_asks_for_confirmation_in_both_languages(client, publication, operator_olga):
+    url = f"/epds/{publication.registration_number}/status/"
+    client.force_login(operator_olga)
+    client.cookies["django_language"] = "zh-hans"
+    asked = client.post(url, {"version": 1, "status": "revoked", "reason": "Falsified data"}).content.decode()
+    assert "撤销此 EPD？" in asked and "Revoke this EPD?" not in asked
+    assert RegistryEntry.objects.get(publication=publication).status == "valid"
+    client.post(url, {"version": 1, "status": "revoked", "reason": "Falsified data", "confirm": "yes"})
+    assert RegistryEntry.objects.get(publication=publication).status == "revoked"
