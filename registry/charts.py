@@ -50,7 +50,7 @@ def _scale(values: list[Decimal]) -> tuple[float, float]:
     return high, low
 
 
-def gwp_by_module_svg(results: dict, declared_modules: list[str], *, indicator: str = "GWP-total") -> str:
+def gwp_by_module_svg(results: dict, declared_modules: list[str], *, indicator: str = "GWP-total", title: str = "") -> str:
     """A bar chart of one indicator (GWP-total by default) per declared module, as an inline SVG string.
 
     Bars above the axis are loads, bars below (typically module D) are credits. Every bar carries
@@ -68,7 +68,7 @@ def gwp_by_module_svg(results: dict, declared_modules: list[str], *, indicator: 
     # Labels shrink with the slot so that fifteen modules (cradle to grave) do not overlap.
     label_size = round(min(13.0, slot * 0.28), 1)
     unit = catalogue.indicators()[indicator].unit
-    title = f"{indicator} ({unit}) by module"
+    title = title or f"{indicator} ({unit}) by module"  # the PDF keeps its one English title; pages pass theirs
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gwp-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(title)}" font-family="{FONT}" font-size="13">',

@@ -7,7 +7,7 @@ document for the figures, verify.verify_upload() for the verdict.
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -35,15 +35,29 @@ DOWNLOADS = [
 ]
 
 
-def _category_label(code: str) -> str:
-    category = catalogue.CATEGORY_BY_CODE.get(code)
-    if category is None:
-        return code
-    return category.name_zh if get_language() == "zh-hans" and category.name_zh else category.name
-
-
 def _route_label(code: str) -> str:
     return dict(catalogue.ProductionRoute.choices).get(code, code)
+
+
+SEARCH_LABELS = {
+    "q": gettext_lazy("Search text"),
+    "category": gettext_lazy("Category"),
+    "country": gettext_lazy("Plant country (ISO code)"),
+    "production_route": gettext_lazy("Production route"),
+    "status": gettext_lazy("Status"),
+    "valid_on": gettext_lazy("Valid on"),
+    "gwp_a1a3_min": gettext_lazy("GWP A1-A3 minimum"),
+    "gwp_a1a3_max": gettext_lazy("GWP A1-A3 maximum"),
+    "recycled_content_min": gettext_lazy("Recycled content at least (%)"),
+    "ordering": gettext_lazy("Sort by"),
+}
+
+
+def _labelled(parameter: str, message: str) -> str:
+    """'gwp_a1a3_max must be a number …' as the form reads it: 'GWP A1-A3 maximum must be a number …'."""
+    if message.startswith(parameter) and parameter in SEARCH_LABELS:
+        return f"{SEARCH_LABELS[parameter]}{message[len(parameter) :]}"
+    return message
 
 
 @require_GET
@@ -53,13 +67,14 @@ def search(request):
     try:
         entries, ordering = queries.search(given)
     except DomainError as error:
-        errors = {f.field: f.message for f in error.findings}
+        # The API names its parameters; a person reads the label of the field next to the message.
+        errors = {f.field: _labelled(f.field, f.message) for f in error.findings}
         entries, ordering = RegistryEntry.objects.none(), queries.ORDERINGS[queries.DEFAULT_ORDERING]
     page = Paginator(entries.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     medians = {row["code"]: (row["gwp_a1a3_per_tonne"] or {}).get("p50") for row in category_statistics()}
     scale = max([float(e.gwp_a1a3_per_tonne or 0) for e in page] + [1.0])
     for entry in page:
-        entry.category_label = _category_label(entry.category)
+        entry.category_label = catalogue.category_label(entry.category)
         entry.route_label = _route_label(entry.production_route)
         entry.bar_percent = round(100 * float(entry.gwp_a1a3_per_tonne or 0) / scale, 1)
         median = medians.get(entry.category)
@@ -74,8 +89,8 @@ def search(request):
             "params": request.GET,
             "query_string": keep.urlencode(),
             "errors": errors,
-            "categories": [(c.code, _category_label(c.code)) for c in catalogue.CATEGORIES],
-            "category_groups": queries.CATEGORY_GROUPS,
+            "categories": [(c.code, catalogue.category_label(c.code)) for c in catalogue.CATEGORIES],
+            "category_groups": [(g, catalogue.category_label(g)) for g in queries.CATEGORY_GROUPS if g in catalogue.CATEGORY_GROUP_NAMES],
             "routes": catalogue.ProductionRoute.choices,
             "statuses": RegistryStatus.choices,
             "orderings": [
@@ -136,10 +151,15 @@ def epd_page(request, registration_number: str):
         {
             "entry": entry,
             "doc": document,
-            "category_label": _category_label(entry.category),
+            "category_label": catalogue.category_label(entry.category),
             "route_label": _route_label(entry.production_route),
             "percentile": queries.category_percentile(entry),
-            "chart": gwp_by_module_svg(document["results"], document["lca"]["declared_modules"]),
+            "chart": gwp_by_module_svg(
+                document["results"],
+                document["lca"]["declared_modules"],
+                title=_("%(indicator)s (%(unit)s) by module")
+                % {"indicator": "GWP-total", "unit": catalogue.indicators()["GWP-total"].unit},
+            ),
             "declared": declared,
             "rows": rows,
             "downloads": [(name, label, artefacts.get(name)) for name, label in DOWNLOADS if name in artefacts],
@@ -209,7 +229,8 @@ def compare(request):
             lines.append({"code": code, "name": indicator.name, "unit": indicator.unit, "values": values})
     for entry, key in zip(entries, keys, strict=True):
         entry.key = key
-        entry.category_label = _category_label(entry.category)
+        entry.pcr_name = (entry.publication.document["lca"].get("pcr") or {}).get("name") or key["pcr"]
+        entry.category_label = catalogue.category_label(entry.category)
         entry.route_label = _route_label(entry.production_route)
     return render(
         request,

@@ -93,6 +93,7 @@ def review_context(request, declaration: Declaration) -> dict:
     ]
     return {
         "declaration": declaration,
+        "category_label": catalogue.category_label(declaration.category),
         "doc": document,
         "assignment": assignment,
         "is_verifier": is_verifier,

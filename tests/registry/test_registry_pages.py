@@ -35,7 +35,8 @@ def test_search_page_lists_filters_and_names_bad_filters(client, db):
     bad = client.get("/", {"category": "bananas", "gwp_a1a3_max": "cheap"})
     assert bad.status_code == 400
     text = bad.content.decode()
-    assert "Unknown category" in text and "gwp_a1a3_max must be a number" in text
+    assert "Unknown category" in text and "GWP A1-A3 maximum must be a number" in text
+    assert "gwp_a1a3_max" not in text.split('id="gwp_a1a3_max"')[1].split("</form>")[0].replace('name="gwp_a1a3_max"', "")
 
 
 def test_search_page_in_chinese(client, publication):
@@ -150,3 +151,19 @@ def test_revoking_asks_for_confirmation_in_both_languages(client, publication, o
     assert RegistryEntry.objects.get(publication=publication).status == "valid"
     client.post(url, {"version": 1, "status": "revoked", "reason": "Falsified data", "confirm": "yes"})
     assert RegistryEntry.objects.get(publication=publication).status == "revoked"
+
+
+def test_pages_show_labels_not_codes_in_both_languages(client, publication):
+    search = client.get("/").content.decode()
+    assert '<option value="long">All long products</option>' in search and "— all" not in search
+    compared = client.get("/compare/", {"epd": [publication.registration_number]}).content.decode()
+    assert publication.document["lca"]["pcr"]["name"] in compared and ">en17662<" not in compared
+    client.cookies["django_language"] = "zh-hans"
+    search = client.get("/", {"gwp_a1a3_min": "cheap"}).content.decode()
+    assert "全部长材" in search and "GWP A1-A3 最小值 必须是数字" in search
+    epd = client.get(f"/epds/{publication.registration_number}/").content.decode()
+    assert "各模块 GWP-total（kg CO2 eq.）" in epd and "by module" not in epd
+    tampered = bytearray(pdf_of(publication))
+    tampered[len(tampered) // 2] ^= 0x01
+    html = client.post("/verify/", {"document": SimpleUploadedFile("epd.pdf", bytes(tampered))}).content.decode()
+    assert "不可信" in html and "the signed bytes" not in html and "已签名的字节在签名后被更改" in html

@@ -37,3 +37,10 @@ def test_review_page_prints_values_like_the_public_page(client, reviewing, verif
     odp = reviewing.results.get(indicator="ODP", module="A1-A3").given_value
     assert format_value(odp) in html
     assert "E-" in format_value(odp) and f">{odp}<" not in html  # a tiny value in E notation, not a long decimal
+
+
+def test_review_page_names_the_category_in_chinese(client, reviewing, verifier_vera):
+    client.force_login(verifier_vera)
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(f"/reviews/{reviewing.pk}/").content.decode()
+    assert '<dd data-testid="category">钢筋</dd>' in html
