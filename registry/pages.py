@@ -226,7 +226,8 @@ def compare(request):
             continue
         values = [(e.publication.document["results"].get(code) or {}).get("A1-A3") for e in entries]
         if any(v is not None for v in values):
-            lines.append({"code": code, "name": indicator.name, "unit": indicator.unit, "values": values})
+            shown = [format_value(v) if v is not None else None for v in values]
+            lines.append({"code": code, "name": indicator.name, "unit": indicator.unit, "values": shown})
     for entry, key in zip(entries, keys, strict=True):
         entry.key = key
         entry.pcr_name = (entry.publication.document["lca"].get("pcr") or {}).get("name") or key["pcr"]

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from declarations.numbers import format_value
 from registry import lifecycle
 from registry.models import ArtefactName, RegistryEntry
 
@@ -158,6 +159,8 @@ def test_pages_show_labels_not_codes_in_both_languages(client, publication):
     assert '<option value="long">All long products</option>' in search and "— all" not in search
     compared = client.get("/compare/", {"epd": [publication.registration_number]}).content.decode()
     assert publication.document["lca"]["pcr"]["name"] in compared and ">en17662<" not in compared
+    odp = publication.document["results"]["ODP"]["A1-A3"]
+    assert f'<td class="num">{format_value(odp)}</td>' in compared  # the same number format as the EPD page
     client.cookies["django_language"] = "zh-hans"
     search = client.get("/", {"gwp_a1a3_min": "cheap"}).content.decode()
     assert "全部长材" in search and "GWP A1-A3 最小值 必须是数字" in search
