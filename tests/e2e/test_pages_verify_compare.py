@@ -4,8 +4,8 @@ is the verify page's headline (its colour too), and the compare page shows exact
 import pytest
 
 from registry import lifecycle
-from registry.models import ArtefactName
-from tests.e2e.browser import shoot
+from registry.models import ArtefactName, RegistryEntry
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = pytest.mark.browser
 GREEN, RED, AMBER = "rgb(23, 102, 58)", "rgb(180, 35, 24)", "rgb(138, 75, 0)"  # --ok, --error, --warning
@@ -85,3 +85,25 @@ def test_compare_shows_the_versions_ticked_in_both_languages(live_server, files,
     assert sorted(headers.nth(i).get_attribute("data-version") for i in range(headers.count())) == ["1", "2"]
     assert "版本" in headers.first.inner_text()
     shoot(page, "pages-compare-zh")
+
+
+def test_operator_confirms_before_revoking_and_errors_are_site_pages(live_server, files, browser_page):
+    second = files[1]
+    page, base = browser_page, live_server.url
+    log_in(page, base, "operator_olga", f"/epds/{second.registration_number}/")
+    page.get_by_label("Reason (shown on this page and logged)").fill("Complaint under review")
+    page.get_by_role("button", name="Revoke").click()
+    confirm = page.locator("[data-testid=confirm-status]")
+    confirm.wait_for()
+    assert RegistryEntry.objects.get(pk=second.entry.pk).status == "valid"  # nothing changed yet
+    shoot(page, "pages-confirm-revoke-en")
+    confirm.get_by_label(f"Yes, revoke {second.registration_number} version 2").check()
+    confirm.get_by_role("button", name="Revoke").click()
+    page.wait_for_selector(".message-success")
+    assert page.locator(".status-block [data-status=revoked]").is_visible()
+
+    page.locator(".lang-switch button[value='zh-hans']").click()
+    page.wait_for_selector("html[lang='zh-Hans']")
+    page.goto(f"{base}/epds/EPD-STEEL-2026-999999/")
+    assert page.locator("[data-testid=error-page] h1").inner_text() == "找不到页面"
+    shoot(page, "pages-404-zh")
