@@ -44,3 +44,18 @@ def test_review_page_names_the_category_in_chinese(client, reviewing, verifier_v
     client.cookies["django_language"] = "zh-hans"
     html = client.get(f"/reviews/{reviewing.pk}/").content.decode()
     assert '<dd data-testid="category">钢筋</dd>' in html
+
+
+def test_changed_fields_show_labels_not_codes(client, reviewing, mill_alice, verifier_vera):
+    from declarations import editing, workflow
+    from declarations.models import Declaration
+    from verification import checks
+
+    review.request_changes(reviewing, verifier=verifier_vera, comment="Wrong category.")
+    editing.update_declaration(reviewing, actor=mill_alice, category="long.wirerod")
+    resubmitted, _ = workflow.submit(Declaration.objects.get(pk=reviewing.pk), actor=mill_alice)
+    checks.run_checks(resubmitted)
+    client.force_login(verifier_vera)
+    html = client.get(f"/reviews/{reviewing.pk}/").content.decode()
+    assert "Steel product category" in html and "Reinforcing bar and coil" in html and "Wire rod" in html
+    assert ">long.wirerod<" not in html
