@@ -265,9 +265,21 @@ def chinese_active() -> bool:
     return (get_language() or "").startswith("zh")
 
 
+# The first part of a category code names a group that a search may ask for as a whole ("flat").
+CATEGORY_GROUP_NAMES = {
+    "semi": ("All semi-finished products", "全部半成品"),
+    "flat": ("All flat products", "全部板材"),
+    "long": ("All long products", "全部长材"),
+    "tube": ("All tubes and hollow sections", "全部管材及空心型材"),
+    "stainless": ("All stainless products", "全部不锈钢产品"),
+}
+
+
 def category_label(code: str) -> str:
-    """The category's name in the active language (the code itself when it is unknown)."""
+    """The name of a category or category group in the active language (the code itself when it is unknown)."""
     category = CATEGORY_BY_CODE.get(code)
-    if category is None:
-        return code
-    return category.name_zh if chinese_active() else category.name
+    if category is not None:
+        return category.name_zh if chinese_active() else category.name
+    if code in CATEGORY_GROUP_NAMES:
+        return CATEGORY_GROUP_NAMES[code][1 if chinese_active() else 0]
+    return code

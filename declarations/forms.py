@@ -289,6 +289,11 @@ def cell_input_name(indicator: str, module: str) -> str:
     return f"v|{indicator}|{module}"
 
 
+def comments_on(comments, indicator: str, module: str) -> list[str]:
+    """The texts of the review comments that concern one result: on its cell, its indicator or its module."""
+    return [c.text for c in comments if (c.indicator or c.module) and c.indicator in ("", indicator) and c.module in ("", module)]
+
+
 @dataclass
 class GridColumn:
     code: str
@@ -308,6 +313,7 @@ class GridCell:
     anchor: str
     input_name: str
     errors: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)  # the verifier's comments on this cell, its row or column
 
 
 @dataclass
@@ -331,6 +337,7 @@ class ResultsGrid:
         self._by_cell: dict[tuple[str, str], list[str]] = {}
         self._by_module: dict[str, list[str]] = {}
         self._by_indicator: dict[str, list[str]] = {}
+        self._comments: list = []
 
     @classmethod
     def from_declaration(cls, declaration: Declaration) -> "ResultsGrid":
@@ -366,6 +373,13 @@ class ResultsGrid:
             elif finding.indicator:
                 self._by_indicator.setdefault(finding.indicator, []).append(finding.message)
 
+    def attach_comments(self, comments) -> None:
+        """The review's comments (verification.Comment rows) that point at an indicator, a module or a cell."""
+        self._comments = list(comments)
+
+    def _comments_on(self, indicator: str, module: str) -> list[str]:
+        return comments_on(self._comments, indicator, module)
+
     def columns(self) -> list[GridColumn]:
         zh = chinese_active()
         return [
@@ -393,6 +407,7 @@ class ResultsGrid:
                     anchor=cell_anchor(ind.code, module),
                     input_name=cell_input_name(ind.code, module),
                     errors=self._by_cell.get((ind.code, module), []),
+                    comments=self._comments_on(ind.code, module),
                 )
                 for module in catalogue.module_codes()
             ]

@@ -205,9 +205,35 @@ def declaration_report(request: HttpRequest, pk: int) -> HttpResponse:
 FINDINGS_SHOWN = 12  # the rest of a long list folds away; every cell still shows its own
 
 
+def review_comments(declaration: Declaration) -> list:
+    """The verifier's comments on the revision under review, each with its answers (`replies`)."""
+    comments = list(
+        declaration.comments.filter(parent__isnull=True, revision_number=declaration.revision)
+        .select_related("author")
+        .prefetch_related("replies__author")
+    )
+    for comment in comments:  # where the results grid shows it
+        if comment.indicator:
+            comment.anchor = cell_anchor(comment.indicator, comment.module or catalogue.module_codes()[0])
+        else:
+            comment.anchor = column_anchor(comment.module) if comment.module else ""
+    return comments
+
+
+def change_request(declaration: Declaration):
+    """The audit entry of the verifier's "request changes", while the declaration waits for those changes."""
+    if declaration.status != Status.CHANGES_REQUESTED:
+        return None
+    return declaration.audit_entries.filter(to_status=Status.CHANGES_REQUESTED).select_related("actor").order_by("-at").first()
+
+
 def _results_context(declaration: Declaration, grid: ResultsGrid, request: HttpRequest, error: str = "") -> dict:
     findings = [(f, _grid_anchor(f)) for f in grid.findings]
+    comments = review_comments(declaration)
+    grid.attach_comments(comments)
     return {
+        "review_comments": comments,
+        "change_request": change_request(declaration),
         "declaration": declaration,
         "grid": grid,
         "columns": grid.columns(),
@@ -360,6 +386,8 @@ def declaration_page(request: HttpRequest, pk: int) -> HttpResponse:
             "moves": workflow.allowed_moves(declaration, request.user),
             "transition_form": TransitionForm(),
             "audit_entries": declaration.audit_entries.select_related("actor"),
+            "change_request": change_request(declaration),
+            "review_comments": review_comments(declaration),
             "declared_modules": [m for m in modules if m in declaration.declared_modules],
             "gwp_a1a3": declaration.gwp_a1a3(),
             "value_count": len(declaration.results.all()),

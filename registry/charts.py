@@ -1,9 +1,10 @@
 """Plain SVG charts, shared by the PDF and the web pages (no JavaScript, no external assets)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from html import escape
 
 from declarations import catalogue
+from declarations.numbers import to_decimal
 
 WIDTH = 520
 HEIGHT = 230
@@ -19,16 +20,6 @@ STAGE_COLOURS = {
     "Beyond the system boundary": "#2e8b57",
 }
 FONT = "Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif"
-
-
-def to_decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def compact_number(value: Decimal) -> str:
@@ -59,7 +50,7 @@ def _scale(values: list[Decimal]) -> tuple[float, float]:
     return high, low
 
 
-def gwp_by_module_svg(results: dict, declared_modules: list[str], *, indicator: str = "GWP-total") -> str:
+def gwp_by_module_svg(results: dict, declared_modules: list[str], *, indicator: str = "GWP-total", title: str = "") -> str:
     """A bar chart of one indicator (GWP-total by default) per declared module, as an inline SVG string.
 
     Bars above the axis are loads, bars below (typically module D) are credits. Every bar carries
@@ -77,7 +68,7 @@ def gwp_by_module_svg(results: dict, declared_modules: list[str], *, indicator: 
     # Labels shrink with the slot so that fifteen modules (cradle to grave) do not overlap.
     label_size = round(min(13.0, slot * 0.28), 1)
     unit = catalogue.indicators()[indicator].unit
-    title = f"{indicator} ({unit}) by module"
+    title = title or f"{indicator} ({unit}) by module"  # the PDF keeps its one English title; pages pass theirs
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gwp-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(title)}" font-family="{FONT}" font-size="13">',

@@ -1,9 +1,10 @@
-"""The operator's form on the EPD page: suspend, revoke or reinstate a published version with a reason."""
+"""The operator's form on the EPD page: suspend, revoke or reinstate a published version with a reason;
+suspending and revoking go through a confirmation page first."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from . import lifecycle
 from .models import RegistryEntry
 
 MOVES = {"suspended": lifecycle.suspend, "revoked": lifecycle.revoke, "valid": lifecycle.reinstate}
+CONFIRMED = {"suspended", "revoked"}
 
 
 @login_required
@@ -26,7 +28,11 @@ def change_status(request, registration_number: str):
         registration_number=registration_number,
         version=request.POST.get("version") if str(request.POST.get("version", "")).isdigit() else -1,
     )
-    move = MOVES.get(request.POST.get("status", ""))
+    to = request.POST.get("status", "")
+    move = MOVES.get(to)
+    if to in CONFIRMED and request.POST.get("confirm") != "yes":
+        # Suspending or revoking tells every buyer and the verify page not to rely on this EPD: say so, ask again.
+        return render(request, "registry/confirm_status.html", {"entry": entry, "to": to, "reason": request.POST.get("reason", "")})
     if move is None:
         messages.error(request, _("Choose suspend, revoke or reinstate."))
     else:

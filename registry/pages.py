@@ -7,18 +7,18 @@ document for the figures, verify.verify_upload() for the verdict.
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from declarations import catalogue
 from declarations.errors import DomainError
+from declarations.numbers import format_value
 
 from . import documents, queries
 from .api import MAX_VERIFY_BYTES
 from .charts import gwp_by_module_svg
 from .models import ArtefactName, RegistryEntry, RegistryStatus
-from .pdf import format_value
 from .public import category_statistics
 from .verify import verify_upload
 
@@ -35,15 +35,29 @@ DOWNLOADS = [
 ]
 
 
-def _category_label(code: str) -> str:
-    category = catalogue.CATEGORY_BY_CODE.get(code)
-    if category is None:
-        return code
-    return category.name_zh if get_language() == "zh-hans" and category.name_zh else category.name
-
-
 def _route_label(code: str) -> str:
     return dict(catalogue.ProductionRoute.choices).get(code, code)
+
+
+SEARCH_LABELS = {
+    "q": gettext_lazy("Search text"),
+    "category": gettext_lazy("Category"),
+    "country": gettext_lazy("Plant country (ISO code)"),
+    "production_route": gettext_lazy("Production route"),
+    "status": gettext_lazy("Status"),
+    "valid_on": gettext_lazy("Valid on"),
+    "gwp_a1a3_min": gettext_lazy("GWP A1-A3 minimum"),
+    "gwp_a1a3_max": gettext_lazy("GWP A1-A3 maximum"),
+    "recycled_content_min": gettext_lazy("Recycled content at least (%)"),
+    "ordering": gettext_lazy("Sort by"),
+}
+
+
+def _labelled(parameter: str, message: str) -> str:
+    """'gwp_a1a3_max must be a number …' as the form reads it: 'GWP A1-A3 maximum must be a number …'."""
+    if message.startswith(parameter) and parameter in SEARCH_LABELS:
+        return f"{SEARCH_LABELS[parameter]}{message[len(parameter) :]}"
+    return message
 
 
 @require_GET
@@ -53,13 +67,14 @@ def search(request):
     try:
         entries, ordering = queries.search(given)
     except DomainError as error:
-        errors = {f.field: f.message for f in error.findings}
+        # The API names its parameters; a person reads the label of the field next to the message.
+        errors = {f.field: _labelled(f.field, f.message) for f in error.findings}
         entries, ordering = RegistryEntry.objects.none(), queries.ORDERINGS[queries.DEFAULT_ORDERING]
     page = Paginator(entries.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     medians = {row["code"]: (row["gwp_a1a3_per_tonne"] or {}).get("p50") for row in category_statistics()}
     scale = max([float(e.gwp_a1a3_per_tonne or 0) for e in page] + [1.0])
     for entry in page:
-        entry.category_label = _category_label(entry.category)
+        entry.category_label = catalogue.category_label(entry.category)
         entry.route_label = _route_label(entry.production_route)
         entry.bar_percent = round(100 * float(entry.gwp_a1a3_per_tonne or 0) / scale, 1)
         median = medians.get(entry.category)
@@ -74,8 +89,8 @@ def search(request):
             "params": request.GET,
             "query_string": keep.urlencode(),
             "errors": errors,
-            "categories": [(c.code, _category_label(c.code)) for c in catalogue.CATEGORIES],
-            "category_groups": queries.CATEGORY_GROUPS,
+            "categories": [(c.code, catalogue.category_label(c.code)) for c in catalogue.CATEGORIES],
+            "category_groups": [(g, catalogue.category_label(g)) for g in queries.CATEGORY_GROUPS if g in catalogue.CATEGORY_GROUP_NAMES],
             "routes": catalogue.ProductionRoute.choices,
             "statuses": RegistryStatus.choices,
             "orderings": [
@@ -136,10 +151,15 @@ def epd_page(request, registration_number: str):
         {
             "entry": entry,
             "doc": document,
-            "category_label": _category_label(entry.category),
+            "category_label": catalogue.category_label(entry.category),
             "route_label": _route_label(entry.production_route),
             "percentile": queries.category_percentile(entry),
-            "chart": gwp_by_module_svg(document["results"], document["lca"]["declared_modules"]),
+            "chart": gwp_by_module_svg(
+                document["results"],
+                document["lca"]["declared_modules"],
+                title=_("%(indicator)s (%(unit)s) by module")
+                % {"indicator": "GWP-total", "unit": catalogue.indicators()["GWP-total"].unit},
+            ),
             "declared": declared,
             "rows": rows,
             "downloads": [(name, label, artefacts.get(name)) for name, label in DOWNLOADS if name in artefacts],
@@ -174,6 +194,15 @@ def _comparison_key(document: dict) -> dict:
     }
 
 
+def _ticked(wish: str) -> RegistryEntry | None:
+    """`EPD-…@2` is that version, exactly as ticked (a superseded one too); a bare number is the latest."""
+    number, _at, version = wish.partition("@")
+    entries = RegistryEntry.objects.select_related("publication").filter(registration_number=number)
+    if version:
+        return entries.filter(version=int(version)).first() if version.isdigit() and len(version) < 7 else None
+    return entries.filter(is_latest=True).first()
+
+
 @require_GET
 def compare(request):
     wanted = [value.strip() for value in request.GET.getlist("epd") if value.strip()]
@@ -181,17 +210,13 @@ def compare(request):
     if len(wanted) > MAX_COMPARE:
         problems.append(_("Compare at most %(max)d EPDs at once; you picked %(count)d.") % {"max": MAX_COMPARE, "count": len(wanted)})
         wanted = wanted[:MAX_COMPARE]
-    numbers = [w.split("@")[0] for w in wanted]
-    found = {
-        e.registration_number: e
-        for e in RegistryEntry.objects.filter(registration_number__in=numbers, is_latest=True).select_related("publication")
-    }
     entries = []
-    for number in numbers:
-        if number in found:
-            entries.append(found[number])
+    for wish in wanted:
+        entry = _ticked(wish)
+        if entry is None:
+            problems.append(_("No published EPD %(number)s.") % {"number": wish[:40]})
         else:
-            problems.append(_("No published EPD %(number)s.") % {"number": number[:40]})
+            entries.append(entry)
     keys = [_comparison_key(e.publication.document) for e in entries]
     differences = [label for field, label in COMPARED_FIELDS if len({k[field] for k in keys}) > 1]
     lines = []
@@ -201,10 +226,12 @@ def compare(request):
             continue
         values = [(e.publication.document["results"].get(code) or {}).get("A1-A3") for e in entries]
         if any(v is not None for v in values):
-            lines.append({"code": code, "name": indicator.name, "unit": indicator.unit, "values": values})
+            shown = [format_value(v) if v is not None else None for v in values]
+            lines.append({"code": code, "name": indicator.name, "unit": indicator.unit, "values": shown})
     for entry, key in zip(entries, keys, strict=True):
         entry.key = key
-        entry.category_label = _category_label(entry.category)
+        entry.pcr_name = (entry.publication.document["lca"].get("pcr") or {}).get("name") or key["pcr"]
+        entry.category_label = catalogue.category_label(entry.category)
         entry.route_label = _route_label(entry.production_route)
     return render(
         request,
@@ -226,4 +253,45 @@ def verify_page(request):
         else:
             answer = verify_upload(document.read(), signature.read() if signature else None)
     status = 400 if error else 200
-    return render(request, "registry/verify.html", {"answer": answer, "error": error}, status=status)
+    context = {"answer": answer, "error": error, "verdict": verdict_of(answer) if answer else None}
+    return render(request, "registry/verify.html", context, status=status)
+
+
+# How the verify page leads: the EPD's status is the headline, authenticity the line below it.
+VERDICT_TONES = {
+    RegistryStatus.VALID: "good",
+    RegistryStatus.SUSPENDED: "bad",
+    RegistryStatus.REVOKED: "bad",
+    RegistryStatus.EXPIRED: "warn",
+    RegistryStatus.SUPERSEDED: "warn",
+}
+
+
+def verdict_of(answer) -> dict:
+    """The headline, its tone (good, warn, bad) and the registry entry behind an answer of verify_upload()."""
+    if not answer.authentic or answer.registration_number is None:
+        return {"tone": "bad", "headline": _("Not authentic"), "entry": None}
+    entry = (
+        RegistryEntry.objects.select_related("superseded_by")
+        .filter(registration_number=answer.registration_number, version=answer.version)
+        .first()
+    )
+    status = answer.status or (entry.status if entry else RegistryStatus.VALID)
+    headlines = {
+        RegistryStatus.VALID: _("Authentic and valid"),
+        RegistryStatus.SUSPENDED: _("Suspended: do not rely on this EPD"),
+        RegistryStatus.REVOKED: _("Revoked: this EPD is withdrawn"),
+        RegistryStatus.EXPIRED: _("Expired: this EPD is no longer valid"),
+        RegistryStatus.SUPERSEDED: _("Superseded: a newer version replaces this one"),
+    }
+    latest = None
+    if status != RegistryStatus.VALID:
+        latest = RegistryEntry.objects.filter(registration_number=answer.registration_number, is_latest=True).first()
+    return {
+        "tone": VERDICT_TONES.get(status, "warn"),
+        "headline": headlines.get(status, status),
+        "status": status,
+        "status_label": RegistryStatus(status).label if status in RegistryStatus.values else status,
+        "entry": entry,
+        "latest": latest if latest and latest.version != answer.version else None,
+    }

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
 from functools import cache
 
 import segno
@@ -25,15 +24,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from declarations import catalogue
+from declarations.numbers import format_value
 
-from .charts import gwp_by_module_svg, to_decimal
+from .charts import gwp_by_module_svg
 from .documents import standard_of
 from .fonts import cjk_font_file
 from .models import ARTEFACT_CONTENT_TYPES, ArtefactName
 
 logger = logging.getLogger(__name__)
 
-ND = "ND"
 RESULT_GROUPS = (
     ("core impact", "Core environmental impact indicators", "核心环境影响指标"),
     ("additional impact", "Additional environmental impact indicators", "附加环境影响指标"),
@@ -232,23 +231,6 @@ def pdf_context(document: dict) -> dict:
         "standard": standard_of(document),
         "registrations": document.get("registrations_elsewhere") or [],
     }
-
-
-def format_value(text: str | None) -> str:
-    """A result with the significant digits the producer gave, neither rounded nor padded: plain where that stays
-    short ("2897.5", "0.0032", "2.40"), E notation for very small or large values and for values given so
-    ("6.09E-08", "2.16E+03"). "0" for zero, ND for a value not declared."""
-    value = to_decimal(text)
-    if value is None:
-        return ND
-    if value == 0:
-        return "0"
-    exponent = value.as_tuple().exponent
-    if exponent <= 0 and Decimal("0.001") <= abs(value) < Decimal("1e6"):
-        return format(value, "f")
-    digits = len(value.as_tuple().digits)
-    mantissa = value.scaleb(-value.adjusted())
-    return f"{mantissa:.{digits - 1}f}E{value.adjusted():+03d}"
 
 
 def _joined(*parts: str | None) -> str:

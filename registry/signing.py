@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 MANIFEST = "keys.json"
 MANIFEST_FORMAT = "steel-epd-platform/keys/1"
@@ -423,14 +424,16 @@ def verify_json(document: bytes | str | dict[str, Any], jws: str) -> Verdict:
         parsed = load_json(document) if isinstance(document, bytes | str) else document
         payload = canonical_json(parsed)
     except (ValueError, TypeError, RecursionError) as exc:
-        return refused(f"the document is not JSON that can be canonicalised (RFC 8785): {exc}")
+        return refused(_("the document is not JSON that can be canonicalised (RFC 8785): %(error)s") % {"error": exc})
     try:
         header, signature, header_b64 = _parse_jws(jws)
     except ValueError as exc:
         return refused(str(exc))
     key = keyring().keys.get(header["kid"])
     if key is None:
-        return refused(f"the signature names key id {header['kid']!r}, which is not one of the platform's keys (see /api/v1/keys/)")
+        return refused(
+            _("the signature names key id %(kid)r, which is not one of the platform's keys (see /api/v1/keys/)") % {"kid": header["kid"]}
+        )
     signing_input = f"{header_b64}.{_b64url(payload)}".encode("ascii")
     r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
     try:
@@ -438,7 +441,10 @@ def verify_json(document: bytes | str | dict[str, Any], jws: str) -> Verdict:
     except InvalidSignature:
         return Verdict(
             authentic=False,
-            reasons=[f"the signature does not match this document under key {key.kid}: the document was changed, or another key signed it"],
+            reasons=[
+                _("the signature does not match this document under key %(kid)s: the document was changed, or another key signed it")
+                % {"kid": key.kid}
+            ],
             kid=key.kid,
         )
     return Verdict(authentic=True, kid=key.kid, signer=key.subject, key_status=key.status)
@@ -541,34 +547,36 @@ def verify_pdf(pdf_bytes: bytes) -> Verdict:
     try:
         signatures = PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_regular_signatures
     except Exception as exc:
-        return refused(f"the file is not a readable PDF ({exc})")
+        return refused(_("the file is not a readable PDF (%(error)s)") % {"error": exc})
     if not signatures:
-        return refused("the PDF carries no signature")
+        return refused(_("the PDF carries no signature"))
     signature = signatures[0]
     context = ValidationContext(trust_roots=[ring.root_asn1], allow_fetching=False)
     usage = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=True)
     try:
         status = validate_pdf_signature(signature, signer_validation_context=context, key_usage_settings=usage)
     except Exception as exc:
-        return refused(f"the signature cannot be read or checked ({exc})")
+        return refused(_("the signature cannot be read or checked (%(error)s)") % {"error": exc})
 
     reasons = []
     # pyHanko skips the later checks once an earlier one fails, so only the first of these is meaningful.
     if not status.intact:
-        reasons.append("the signed bytes were changed after signing (their digest no longer matches)")
+        reasons.append(_("the signed bytes were changed after signing (their digest no longer matches)"))
     elif not status.valid:
-        reasons.append("the signature value does not match the signed bytes")
+        reasons.append(_("the signature value does not match the signed bytes"))
     elif not status.trusted:
         problem = status.trust_problem_indic.name if status.trust_problem_indic else "untrusted"
-        reasons.append(f"the signing certificate is not trusted under the platform's root certificate ({problem})")
+        reasons.append(
+            _("the signing certificate is not trusted under the platform's root certificate (%(problem)s)") % {"problem": problem}
+        )
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        reasons.append("bytes were added after the signature (an incremental update): the signature does not cover the whole file")
+        reasons.append(_("bytes were added after the signature (an incremental update): the signature does not cover the whole file"))
     if status.docmdp_ok is False:
-        reasons.append("the document was modified after certification, which allows no changes")
+        reasons.append(_("the document was modified after certification, which allows no changes"))
     if signature.docmdp_level != MDPPerm.NO_CHANGES:
-        reasons.append("the signature is not the platform's certification signature (DocMDP: no changes)")
+        reasons.append(_("the signature is not the platform's certification signature (DocMDP: no changes)"))
     if not status.bottom_line and not reasons:
-        reasons.append(f"pyHanko's overall verdict is negative ({status.summary()})")
+        reasons.append(_("pyHanko's overall verdict is negative (%(summary)s)") % {"summary": status.summary()})
 
     signer_der = status.signing_cert.dump() if status.signing_cert is not None else b""
     key = ring.key_for_certificate(signer_der)

@@ -11,6 +11,8 @@ head; a database whose status or log rows were edited is reported in `integrity_
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from . import integrity, signing
 from .models import Artefact, ArtefactName, RegistryEntry
 
@@ -54,7 +56,7 @@ def verify_upload(document: bytes, signature: bytes | None = None) -> Answer:
     if document.startswith(PDF_MAGIC):
         return _verify_pdf(document)
     if signature is None:
-        return Answer(False, ["a JSON document needs its signature (the .jws file) to be checked; a PDF carries its own"])
+        return Answer(False, [_("a JSON document needs its signature (the .jws file) to be checked; a PDF carries its own")])
     return _verify_json(document, signature)
 
 
@@ -65,7 +67,7 @@ def _verify_pdf(content: bytes) -> Answer:
     artefact = Artefact.objects.filter(name=ArtefactName.PDF, sha256=digest).select_related("publication").first()
     if artefact is None and verdict.authentic:
         answer.authentic = False
-        answer.reasons.append("the signature is valid, but the registry never published this file (its SHA-256 is not in the log)")
+        answer.reasons.append(_("the signature is valid, but the registry never published this file (its SHA-256 is not in the log)"))
     return _with_registry_status(answer, artefact)
 
 
@@ -73,7 +75,7 @@ def _verify_json(content: bytes, signature: bytes) -> Answer:
     try:
         jws = signature.decode("ascii").strip()
     except UnicodeDecodeError:
-        return Answer(False, ["the signature file is not a compact JWS (it must be ASCII text: header..signature)"])
+        return Answer(False, [_("the signature file is not a compact JWS (it must be ASCII text: header..signature)")])
     verdict = signing.verify_json(content, jws)
     answer = Answer(verdict.authentic, list(verdict.reasons), signed_by=verdict.signer, key_id=verdict.kid)
     if not verdict.authentic:
@@ -85,7 +87,7 @@ def _verify_json(content: bytes, signature: bytes) -> Answer:
     )
     if artefact is None:
         answer.authentic = False
-        answer.reasons.append("the signature is valid, but the registry never published this document (its digest is not in the log)")
+        answer.reasons.append(_("the signature is valid, but the registry never published this document (its digest is not in the log)"))
     return _with_registry_status(answer, artefact)
 
 

@@ -5,11 +5,12 @@ a refused action re-renders the page with the reason and a 4xx status, never a 5
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from declarations import catalogue
 from declarations.errors import DomainError
-from declarations.forms import date_input
+from declarations.forms import comments_on, date_input
 from declarations.models import Declaration
 from declarations.workflow import Status
 
@@ -65,6 +66,26 @@ def _finding_message(finding: StoredFinding) -> str:
     return finding.message_zh if get_language() == "zh-hans" and finding.message_zh else finding.message
 
 
+def _field_label(path: str) -> str:
+    """'product.category' as the declaration form names it ('Steel product category'); the path when unknown."""
+    parts = path.split(".")
+    for name in ("_".join(parts[-2:]), parts[-1], "_".join(parts)):
+        try:
+            return capfirst(str(Declaration._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            continue
+    return path
+
+
+def _field_value(path: str, value):
+    """Codes shown as their labels: the category and the production route."""
+    if path == "product.category" and value:
+        return catalogue.category_label(value)
+    if path == "product.production_route" and value in catalogue.ProductionRoute.values:
+        return catalogue.ProductionRoute(value).label
+    return value
+
+
 def review_context(request, declaration: Declaration) -> dict:
     assignment = review.current_assignment(declaration)
     revisions = list(declaration.revisions.order_by("-number").select_related("check_run").prefetch_related("check_run__findings"))
@@ -75,6 +96,9 @@ def review_context(request, declaration: Declaration) -> dict:
             finding.text = _finding_message(finding)
     current = revisions[0] if revisions else None
     diff = review.revision_diff(revisions[1] if len(revisions) > 1 else None, current) if current else {"results": [], "fields": []}
+    for change in diff["fields"]:
+        change["label"] = _field_label(change["field"])
+        change["before"], change["after"] = _field_value(change["field"], change["before"]), _field_value(change["field"], change["after"])
     comments = list(declaration.comments.select_related("author").order_by("created_at"))
     threads = [c for c in comments if c.parent_id is None]
     for comment in threads:
@@ -82,12 +106,18 @@ def review_context(request, declaration: Declaration) -> dict:
     is_verifier = bool(assignment and assignment.verifier_id == request.user.pk)
     document = declaration.as_document()
     declared = [m for m in catalogue.module_codes() if m in document["lca"]["declared_modules"]]
+    on_current = [c for c in threads if c.revision_number == declaration.revision]
     results = [
-        {"code": code, "unit": catalogue.indicators()[code].unit, "values": [row.get(m) for m in declared]}
+        {
+            "code": code,
+            "unit": catalogue.indicators()[code].unit,
+            "cells": [{"value": row.get(m), "comments": comments_on(on_current, code, m)} for m in declared],
+        }
         for code, row in document["results"].items()
     ]
     return {
         "declaration": declaration,
+        "category_label": catalogue.category_label(declaration.category),
         "doc": document,
         "assignment": assignment,
         "is_verifier": is_verifier,
