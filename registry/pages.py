@@ -288,7 +288,8 @@ def verdict_of(answer) -> dict:
     if status != RegistryStatus.VALID:
         latest = RegistryEntry.objects.filter(registration_number=answer.registration_number, is_latest=True).first()
     return {
-        "tone": VERDICT_TONES.get(status, "warn"),
+        # The database disagreeing with the log is an alarm whatever the status: the log's status is shown.
+        "tone": "bad" if answer.integrity_error else VERDICT_TONES.get(status, "warn"),
         "headline": headlines.get(status, status),
         "status": status,
         "status_label": RegistryStatus(status).label if status in RegistryStatus.values else status,

@@ -151,6 +151,13 @@ def test_verify_reports_the_tampering(client, revoked, kind):
         assert answer["status"] == answer["log_status"] == "revoked"
 
 
+def test_the_verify_page_leads_with_the_logs_status_and_the_alarm(client, revoked):
+    set_status_back_to_valid(revoked.entry)
+    page = client.post("/verify/", {"document": SimpleUploadedFile("epd.pdf", pdf_of(revoked))}).content.decode()
+    assert 'data-testid="verdict-integrity"' in page and 'data-tone="bad"' in page
+    assert "Revoked" in page and "Authentic and valid" not in page
+
+
 def test_verify_of_an_untampered_revoked_epd_says_revoked_without_error(client, revoked):
     answer = verify_answer(client, revoked)
     assert (answer["status"], answer["log_status"], answer["integrity_error"]) == ("revoked", "revoked", None)
