@@ -9,7 +9,8 @@ so a client (or a mill's LCA engineer) reads one shape whatever went wrong.
 import json
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -103,6 +104,12 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # raised by request.body, past DRF's own handling
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = _("The request body is larger than the %(limit).1f MB the API reads.") % {"limit": limit / 1e6}
+        return Response({"error": {"code": "request_too_large", "message": message}}, status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"error": {"code": "bad_request", "message": str(exc)}}, status=status.HTTP_400_BAD_REQUEST)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL in a path, query string or form: a 400 naming it, before a view passes it to PostgreSQL.
+    "declarations.request_checks.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # ETag on every GET, 304 on If-None-Match / If-Modified-Since (with the Last-Modified views set).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -189,7 +191,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # JSON bodies (as docs/api.md shows them); the upload endpoints take multipart themselves. Forms cannot say
     # null, an empty list or a nested object, so DRF guessed (`standards=` became []), and the schema promised them.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Ours refuses JSON nested too deeply and strings holding NUL (declarations/request_checks.py).
+    "DEFAULT_PARSER_CLASSES": ["declarations.request_checks.JSONBodyParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # The public registry API: anonymous clients per IP, clients with a token (or session) per user.
