@@ -19,6 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from .uploads import UploadTooLarge
 from .validation import ERROR, Finding
 
 
@@ -104,6 +105,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, UploadTooLarge):
+        return Response({"error": {"code": "file_too_large", "message": str(exc)}}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, RequestDataTooBig):  # raised by request.body, past DRF's own handling
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         message = _("The request body is larger than the %(limit).1f MB the API reads.") % {"limit": limit / 1e6}

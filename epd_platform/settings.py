@@ -174,6 +174,14 @@ MAX_REPORT_BYTES = env_int("MAX_REPORT_BYTES", 25 * 1024 * 1024)
 MAX_RESULTS_FILE_BYTES = env_int("MAX_RESULTS_FILE_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest multipart body read at all: a report (MAX_REPORT_BYTES) or an EPD to verify (30 MB) plus the form
+# around it. Refused on Content-Length before reading, and counted while reading (declarations/uploads.py).
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "declarations.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Keys live under var/keys in the embedded default; production mounts them (docs/operations.md).
 SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
