@@ -205,11 +205,19 @@ REST_FRAMEWORK = {
     # Ours refuses JSON nested too deeply and strings holding NUL (declarations/request_checks.py).
     "DEFAULT_PARSER_CLASSES": ["declarations.request_checks.JSONBodyParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies in front of the app append to X-Forwarded-For. 0 (the default) ignores the header and
+    # counts the client by REMOTE_ADDR; DRF's own default trusted whatever a client wrote there.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 # The public registry API: anonymous clients per IP, clients with a token (or session) per user.
 REGISTRY_THROTTLE_RATES = {
     "registry_anon": os.environ.get("THROTTLE_ANON", "120/minute"),
     "registry_token": os.environ.get("THROTTLE_USER", "1200/minute"),
+    # Per endpoint group, on top of the two above (registry/throttles.py ScopedThrottle): verifying runs
+    # signature validation, so it is the scarcest.
+    "registry_verify": os.environ.get("THROTTLE_VERIFY", "10/minute"),
+    "registry_log": os.environ.get("THROTTLE_LOG", "600/minute"),
+    "registry_keys": os.environ.get("THROTTLE_KEYS", "60/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steel EPD Platform API",
@@ -255,6 +263,13 @@ CORS_EXPOSE_HEADERS = [
 
 # Celery. Without REDIS_URL tasks run in-process (the embedded default, `make run` only).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds the API's rate-limit counters: in Redis they are shared by every web process (with the
+# local-memory default each process counted on its own, so N workers allowed N times the rate).
+CACHES = {
+    "default": {"BACKEND": "epd_platform.cache.SharedRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "epd-cache"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
