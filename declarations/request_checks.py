@@ -19,7 +19,7 @@ from .validation import ERROR, Finding
 MAX_JSON_DEPTH = 32
 
 
-def _first_problem(data: object) -> tuple[str, str | None] | None:
+def json_problem(data: object) -> tuple[str, str | None] | None:
     """Walk parsed JSON without recursion: (message, field path) for the first string or key holding NUL, or
     (message, None) for the first value nested too deeply."""
     stack: list[tuple[object, str, int]] = [(data, "", 1)]
@@ -49,7 +49,7 @@ class JSONBodyParser(JSONParser):
             data = self.load(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("The JSON body nests deeper than %(max)d levels.") % {"max": MAX_JSON_DEPTH})
-        problem = _first_problem(data)
+        problem = json_problem(data)
         if problem is None:
             return data
         message, field = problem

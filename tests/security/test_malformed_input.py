@@ -88,3 +88,14 @@ def test_an_oversized_json_body_is_a_json_400_that_names_the_limit(mill_alice, s
     body = json.dumps({"product_name": "x" * 1_200_000})
     error = _json_error(_client(mill_alice).post("/api/v1/declarations/", body, content_type="application/json"))
     assert error["code"] == "request_too_large" and "1.0 MB" in error["message"]
+
+
+@pytest.mark.django_db
+def test_a_deeply_nested_json_file_import_is_a_400(make_declaration, mill_alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    declaration = make_declaration(results=False)
+    upload = SimpleUploadedFile("results.json", b"[" * 100_000 + b"]" * 100_000, content_type="application/json")
+    response = _client(mill_alice).post(f"/api/v1/declarations/{declaration.pk}/results/import/", {"file": upload})
+    error = _json_error(response)
+    assert error["code"] == "invalid_file" and "nests deeper" in error["message"]
