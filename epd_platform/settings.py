@@ -265,8 +265,10 @@ CORS_EXPOSE_HEADERS = [
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds the API's rate-limit counters: in Redis they are shared by every web process (with the
 # local-memory default each process counted on its own, so N workers allowed N times the rate).
+# Parallel test processes (pytest-xdist) each get their own key prefix, as each gets its own database.
+CACHE_KEY_PREFIX = "epd-cache" + (f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
 CACHES = {
-    "default": {"BACKEND": "epd_platform.cache.SharedRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "epd-cache"}
+    "default": {"BACKEND": "epd_platform.cache.SharedRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -64,12 +64,12 @@ def test_counters_live_in_redis_shared_by_every_process(limits):
 
     limits(registry_anon="5/minute")
     APIClient().get("/api/v1/epds/")
-    keys = redis.Redis.from_url(os.environ["REDIS_URL"]).keys("epd-cache:*throttle_registry_anon*")
+    keys = redis.Redis.from_url(os.environ["REDIS_URL"]).keys(cache.make_key("*throttle_registry_anon*"))
     assert keys, "the anonymous count is not in Redis"
     server = redis.Redis.from_url(os.environ["REDIS_URL"])
     server.set("broker-owned-key", "1")  # the Celery broker shares the database: clearing the cache spares it
     try:
         cache.clear()
-        assert not server.keys("epd-cache:*") and server.get("broker-owned-key") == b"1"
+        assert not server.keys(cache.make_key("*")) and server.get("broker-owned-key") == b"1"
     finally:
         server.delete("broker-owned-key")
