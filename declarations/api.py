@@ -29,6 +29,7 @@ from accounts.models import Organization
 from . import api_examples, catalogue, checks, editing, imports, locations, openepd_io, spreadsheet, workflow
 from .errors import FileTooLarge
 from .models import PCR, AuditEntry, Declaration
+from .request_checks import JSONBodyParser
 from .validation import json_number
 
 ERROR_SCHEMA = inline_serializer(
@@ -46,10 +47,10 @@ ERROR_SCHEMA = inline_serializer(
 )
 
 
-class DecimalJSONParser(parsers.JSONParser):
+class DecimalJSONParser(JSONBodyParser):
     """JSON whose numbers keep the digits they were written with: 2.40 stays Decimal("2.40"), not the float 2.4."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def load(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
         try:
             return json.load(codecs.getreader(encoding)(stream), parse_float=json_number, parse_constant=json.strict_constant)

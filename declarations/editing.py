@@ -4,11 +4,13 @@ Each function locks the row, checks that it is still editable, and saves everyth
 """
 
 import hashlib
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING
 
+import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -339,21 +341,31 @@ def _replace(
     return findings
 
 
-PDF_MAGIC = b"%PDF-"
+def _pdf_problem(content: bytes) -> str | None:
+    """Why the bytes do not open as a PDF a verifier can read, or None: parsed by pypdf, not sniffed."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(content))
+        if reader.is_encrypted and not reader.decrypt(""):
+            return _("it is protected by a password; save it without one")
+        if len(reader.pages) == 0:
+            return _("it has no pages")
+    except Exception:  # pypdf raises its own errors, and ValueError, KeyError… on damaged files: all mean the same
+        return _("it is not a PDF or it is damaged")
+    return None
 
 
 def attach_report(declaration: Declaration, *, actor, name: str, content: bytes) -> Declaration:
-    """Attach the LCA project report: a PDF by its bytes (not its name), within the size cap."""
+    """Attach the LCA project report: a PDF that opens with a real parser (not just its name), within the size cap."""
     if len(content) > settings.MAX_REPORT_BYTES:
         raise FileTooLarge(
             _("The report is %(size).1f MB; the limit is %(limit).0f MB.")
             % {"size": len(content) / 1e6, "limit": settings.MAX_REPORT_BYTES / 1e6}
         )
-    # PDF 1.7 §7.5.2 allows bytes before the header; readers look within the first 1024.
-    if PDF_MAGIC not in content[:1024] or b"%%EOF" not in content[-2048:]:
+    problem = _pdf_problem(content)
+    if problem:
         raise InvalidFile(
-            _("The LCA report must be a PDF file; “%(name)s” is not one.") % {"name": name[:100]},
-            [Finding(ERROR, "file", _("not a PDF (no %PDF- header or %%EOF trailer)"), field="report")],
+            _("The LCA report must be a PDF file that opens; “%(name)s” does not: %(problem)s.") % {"name": name[:100], "problem": problem},
+            [Finding(ERROR, "file", problem, field="report")],
         )
     with transaction.atomic():
         locked = _lock_editable(declaration)

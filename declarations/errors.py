@@ -9,7 +9,8 @@ so a client (or a mill's LCA engineer) reads one shape whatever went wrong.
 import json
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from .uploads import UploadTooLarge
 from .validation import ERROR, Finding
 
 
@@ -103,6 +105,14 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, UploadTooLarge):
+        return Response({"error": {"code": "file_too_large", "message": str(exc)}}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, RequestDataTooBig):  # raised by request.body, past DRF's own handling
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = _("The request body is larger than the %(limit).1f MB the API reads.") % {"limit": limit / 1e6}
+        return Response({"error": {"code": "request_too_large", "message": message}}, status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"error": {"code": "bad_request", "message": str(exc)}}, status=status.HTTP_400_BAD_REQUEST)
     response = exception_handler(exc, context)
     if response is None:
         return None

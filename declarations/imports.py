@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import catalogue
 from .errors import FileTooLarge, InvalidFile
+from .request_checks import MAX_JSON_DEPTH, json_problem
 from .validation import ERROR, INFO, WARNING, Finding, ResultCell, is_module_not_declared, json_number, parse_value
 
 METHODS = ("EF 3.0", "EF 3.1")
@@ -334,11 +335,21 @@ def _read_json_file(name: str, content: bytes, *, declared_unit: str, take_decla
         data = json.loads(content.decode("utf-8-sig"), parse_float=json_number)  # 2.40 keeps its digits
     except UnicodeDecodeError:
         raise InvalidFile(_("“%(name)s” is not UTF-8 encoded JSON.") % {"name": _display(name)})
+    except RecursionError:
+        raise InvalidFile(_("“%(name)s” nests deeper than %(max)d levels.") % {"name": _display(name), "max": MAX_JSON_DEPTH})
     except json.JSONDecodeError as exc:
         raise InvalidFile(
             _("“%(name)s” is not valid JSON: %(problem)s at line %(line)s, column %(column)s.")
             % {"name": _display(name), "problem": exc.msg, "line": exc.lineno, "column": exc.colno},
             [Finding(ERROR, "format", exc.msg, row=exc.lineno, column=str(exc.colno))],
+        )
+    # Nesting past any document of ours, or NUL (PostgreSQL cannot store it): refused as the API refuses a body.
+    problem = json_problem(data)
+    if problem is not None:
+        message, path = problem
+        raise InvalidFile(
+            _("“%(name)s” cannot be imported: %(problem)s") % {"name": _display(name), "problem": message},
+            [Finding(ERROR, "format", message, field=path or "")],
         )
     if not isinstance(data, dict):
         raise InvalidFile(_("“%(name)s” must hold one JSON object (an openEPD document).") % {"name": _display(name)})

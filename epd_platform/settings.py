@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL in a path, query string or form: a 400 naming it, before a view passes it to PostgreSQL.
+    "declarations.request_checks.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # ETag on every GET, 304 on If-None-Match / If-Modified-Since (with the Last-Modified views set).
@@ -130,6 +132,9 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+# A kept connection the database dropped (restart, failover, idle timeout) is checked and reopened at the first
+# query of a request, instead of failing that request with a 500 on every worker.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several threads (eager tasks, the dev server) write; wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -178,6 +183,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # (owner and the service's group only), whatever the process umask.
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# The largest multipart body read at all: a report (MAX_REPORT_BYTES) or an EPD to verify (30 MB) plus the form
+# around it. Refused on Content-Length before reading, and counted while reading (declarations/uploads.py).
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "declarations.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Keys live under var/keys in the embedded default; production mounts them (docs/operations.md).
 SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
@@ -222,13 +235,22 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # JSON bodies (as docs/api.md shows them); the upload endpoints take multipart themselves. Forms cannot say
     # null, an empty list or a nested object, so DRF guessed (`standards=` became []), and the schema promised them.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Ours refuses JSON nested too deeply and strings holding NUL (declarations/request_checks.py).
+    "DEFAULT_PARSER_CLASSES": ["declarations.request_checks.JSONBodyParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies in front of the app append to X-Forwarded-For. 0 (the default) ignores the header and
+    # counts the client by REMOTE_ADDR; DRF's own default trusted whatever a client wrote there.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 # The public registry API: anonymous clients per IP, clients with a token (or session) per user.
 REGISTRY_THROTTLE_RATES = {
     "registry_anon": os.environ.get("THROTTLE_ANON", "120/minute"),
     "registry_token": os.environ.get("THROTTLE_USER", "1200/minute"),
+    # Per endpoint group, on top of the two above (registry/throttles.py ScopedThrottle): verifying runs
+    # signature validation, so it is the scarcest.
+    "registry_verify": os.environ.get("THROTTLE_VERIFY", "10/minute"),
+    "registry_log": os.environ.get("THROTTLE_LOG", "600/minute"),
+    "registry_keys": os.environ.get("THROTTLE_KEYS", "60/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steel EPD Platform API",
@@ -274,6 +296,15 @@ CORS_EXPOSE_HEADERS = [
 
 # Celery. Without REDIS_URL tasks run in-process (the embedded default, `make run` only).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds the API's rate-limit counters: in Redis they are shared by every web process (with the
+# local-memory default each process counted on its own, so N workers allowed N times the rate).
+# Parallel test processes (pytest-xdist) each get their own key prefix, as each gets its own database.
+CACHE_KEY_PREFIX = "epd-cache" + (f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
+CACHES = {
+    "default": {"BACKEND": "epd_platform.cache.SharedRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -88,6 +88,7 @@ class VerifyView(RateLimited):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []  # anyone, no CSRF dance for a multipart POST from a script
     parser_classes = [parsers.MultiPartParser]
+    throttle_scope = "registry_verify"
 
     def post(self, request: Request) -> Response:
         serializer = VerifyInputSerializer(data=request.data)

@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from declarations.catalogue import REFERENCE_DIR
+from declarations.ilcd import parse_xml
 
 SCHEMA_DIR = REFERENCE_DIR / "ilcd-epd" / "schemas"
 XML_XSD = Path(__file__).resolve().parent / "schemas" / "xml.xsd"
@@ -71,7 +72,7 @@ def schema_problems(content: bytes) -> list[str]:
             problems.append(f"{name}: no ILCD schema for the folder {folder!r}")
             continue
         validator = schema(SCHEMA_OF_FOLDER[folder])
-        if not validator.validate(etree.fromstring(archive.read(name))):
+        if not validator.validate(parse_xml(archive.read(name), name)):
             problems += [f"{name}:{error.line}: {error.message}" for error in validator.error_log]
     return problems
 
@@ -83,7 +84,7 @@ def unresolved_references(content: bytes) -> list[str]:
     present = {(folder, name.rsplit("/", 1)[-1].removesuffix(".xml").split("_", 1)[0]) for name, folder in _datasets(archive)}
     problems = []
     for name, _folder in _datasets(archive):
-        for element in etree.fromstring(archive.read(name)).iter():
+        for element in parse_xml(archive.read(name), name).iter():
             target, kind = element.get("refObjectId"), element.get("type")
             if target is not None and (FOLDER_OF_TYPE.get(kind or ""), target) not in present:
                 problems.append(f"{name}: {etree.QName(element).localname} → {kind} {target}")
@@ -104,7 +105,7 @@ def dataset_index(content: bytes) -> list[dict[str, str]]:
     own: dict[tuple[str, str], str] = {}
     referenced: dict[tuple[str, str], str] = {}
     for name, folder in _datasets(archive):
-        root = etree.fromstring(archive.read(name))
+        root = parse_xml(archive.read(name), name)
         dataset_uuid = next(root.iter(f"{common}UUID")).text.strip()
         version = next((e.text.strip() for e in root.iter(f"{common}dataSetVersion")), "")
         own[(folder, dataset_uuid)] = version

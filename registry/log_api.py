@@ -100,6 +100,7 @@ def _number(request: Request, name: str, *, required: bool = False) -> int | Non
 
 class PublicView(RateLimited):
     permission_classes = [permissions.AllowAny]
+    throttle_scope = "registry_log"
 
     def handle_exception(self, exc):
         if isinstance(exc, transparency.LogRangeError):
@@ -115,6 +116,8 @@ class PublicView(RateLimited):
     responses=JWKS_SCHEMA,
 )
 class KeysView(PublicView):
+    throttle_scope = "registry_keys"
+
     def get(self, request: Request) -> Response:
         return Response(signing.jwks())
 
@@ -137,6 +140,7 @@ class PemRenderer(renderers.BaseRenderer):
     responses={(200, "application/x-pem-file"): OpenApiTypes.STR},
 )
 class RootCertificateView(PublicView):
+    throttle_scope = "registry_keys"
     renderer_classes = [PemRenderer]
 
     def get(self, request: Request) -> Response:

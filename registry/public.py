@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -122,7 +123,27 @@ ENTRY_SCHEMA = inline_serializer(
 )
 
 
-class Cursor(pagination.CursorPagination):
+class CheckedCursor(pagination.CursorPagination):
+    """Cursor paging where a forged cursor is the client's fault (a 400 naming `cursor`) and nothing else is:
+    a database error while the page is read stays a logged 500, not a misleading "cursor is not valid"."""
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # A position is compared with column values in SQL; a control character (NUL) would be PostgreSQL's error.
+        if cursor and cursor.position and any(ord(c) < 32 or c == "\x7f" for c in cursor.position):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def page_of(self, queryset, request, view) -> list:
+        try:
+            return self.paginate_queryset(queryset, request, view=view)
+        # DRF raises NotFound for a cursor it cannot decode; Django raises ValueError, TypeError or ValidationError
+        # for a position that is no value of the ordering field.
+        except (exceptions.NotFound, ValueError, TypeError, DjangoValidationError) as error:
+            raise queries.BadQuery.of("cursor", _("The cursor is not valid; start again from the first page.")) from error
+
+
+class Cursor(CheckedCursor):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = queries.MAX_PAGE_SIZE
@@ -198,10 +219,7 @@ class SearchView(PublicView):
     def get(self, request: Request) -> Response:
         entries, self.ordering = queries.search(request.query_params)
         paginator = Cursor()
-        try:
-            page = paginator.paginate_queryset(entries, request, view=self)
-        except Exception as error:  # a forged cursor: DRF raises NotFound; say which parameter
-            raise queries.BadQuery.of("cursor", _("The cursor is not valid; start again from the first page.")) from error
+        page = paginator.page_of(entries, request, self)
         return paginator.get_paginated_response([entry_summary(e) for e in page])
 
 
@@ -420,7 +438,7 @@ class CategoriesView(PublicView):
         return Response(category_statistics())
 
 
-class ManufacturerPage(pagination.CursorPagination):
+class ManufacturerPage(CheckedCursor):
     page_size = 50
     ordering = ("name", "id")
 
@@ -446,10 +464,7 @@ class ManufacturersView(PublicView):
             valid_epds=Count("registry_entries", filter=Q(registry_entries__status=RegistryStatus.VALID, registry_entries__is_latest=True))
         ).distinct()
         paginator = ManufacturerPage()
-        try:
-            page = paginator.paginate_queryset(makers, request, view=self)
-        except Exception as error:
-            raise queries.BadQuery.of("cursor", _("The cursor is not valid; start again from the first page.")) from error
+        page = paginator.page_of(makers, request, self)
         return paginator.get_paginated_response(
             [
                 {

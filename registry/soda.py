@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from lxml import etree
 
-from declarations.ilcd import EPD
+from declarations.ilcd import EPD, parse_xml
 
 from .ilcd_export import FOLDER_KIND, KINDS, UUID_NAMESPACE, dataset_version, process_uuid
 from .models import ARTEFACT_CONTENT_TYPES, Artefact, ArtefactName, IlcdDataset, RegistryEntry, RegistryStatus
@@ -285,7 +285,7 @@ def digital_file(request: HttpRequest, dataset_uuid: str, file_name: str) -> Htt
     """A file a source data set refers to as ../external_docs/<file>, read from the same ZIP."""
     version = _version(request)
     found = _find("sources", _uuid(dataset_uuid), version)
-    source = etree.fromstring(_read_member(found.zip_file, found.member))
+    source = parse_xml(_read_member(found.zip_file, found.member), found.member)
     uris = (e.get("uri") or "" for e in source.iter("{http://lca.jrc.it/ILCD/Source}referenceToDigitalFile"))
     files = {uri.removeprefix("../external_docs/") for uri in uris if uri.startswith("../external_docs/")}
     if file_name not in files:

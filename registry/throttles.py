@@ -1,7 +1,9 @@
 """Rate limits of the public API, and the headers that tell a client where it stands.
 
 Anonymous clients are counted per IP, clients with a token (or a session) per user, at the rates of
-settings.REGISTRY_THROTTLE_RATES. Every answer of a throttled endpoint, the 429 included, carries the fields
+settings.REGISTRY_THROTTLE_RATES, plus a scoped rate for the views that set `throttle_scope`. A client is its
+REMOTE_ADDR, or the address NUM_PROXIES hops back in X-Forwarded-For; counters live in the cache (Redis in
+production, so every web process shares them). Every answer of a throttled endpoint, the 429 included, carries the fields
 of draft-ietf-httpapi-ratelimit-headers-06 (RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset,
 RateLimit-Policy); a 429 also carries Retry-After (DRF sets it from the same window).
 """
@@ -16,7 +18,7 @@ class SettingsRate:
     """Rates from settings.REGISTRY_THROTTLE_RATES, read per request (so they can change without a restart of tests)."""
 
     def get_rate(self):
-        return settings.REGISTRY_THROTTLE_RATES[self.scope]
+        return settings.REGISTRY_THROTTLE_RATES.get(self.scope)  # None: not limited
 
     def window(self) -> tuple[int, int, int, int] | None:
         """(limit, remaining, seconds until the window frees a request, window seconds) after allow_request,
@@ -44,13 +46,17 @@ class TokenThrottle(SettingsRate, throttling.UserRateThrottle):
         return super().get_cache_key(request, view) if request.user and request.user.is_authenticated else None
 
 
+class ScopedThrottle(SettingsRate, throttling.ScopedRateThrottle):
+    """A further limit for the views that name a `throttle_scope` (verify, log, keys), per client as above."""
+
+
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
 
 
 class RateLimited(views.APIView):
     """An APIView counted by AnonThrottle / TokenThrottle that says so in RateLimit-* headers."""
 
-    throttle_classes = [AnonThrottle, TokenThrottle]
+    throttle_classes = [AnonThrottle, TokenThrottle, ScopedThrottle]
 
     def get_throttles(self):
         self._throttles = super().get_throttles()

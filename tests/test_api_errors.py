@@ -56,7 +56,7 @@ def test_a_body_over_the_upload_limit_is_a_json_error(client_in, debug, mill_ali
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = '{"product_name": "' + "x" * 2000 + '"}'
     response = client_in(debug, mill_alice).post("/api/v1/declarations/", body, content_type="application/json")
-    assert error_of(response, 400)["code"] == "bad_request"
+    assert error_of(response, 400)["code"] == "request_too_large"
 
 
 @MODES

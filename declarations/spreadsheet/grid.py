@@ -13,9 +13,13 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
+from xml.etree import ElementTree
 
 import openpyxl
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as defused_etree
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
@@ -27,9 +31,20 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
 MAX_ZIP_ENTRIES = 200
+# openpyxl keeps every shared string in memory even in read-only mode; 500 rows by 64 columns of text fit in far less.
+MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+# A DTD has no place in any part of a workbook, and it is how XML entity bombs start. Parts may be named anything
+# ([Content_Types].xml maps them), so every part is scanned, in the encodings XML allows.
+DTD_MARKERS = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be"))
 MAX_ROWS = 500
 MAX_COLUMNS = 64
 HEADER_SEARCH_ROWS = 30
+
+# openpyxl parses workbook parts with defusedxml (entities and external references refused) only when it is
+# importable and OPENPYXL_DEFUSEDXML is not "False"; without it a DTD that slipped past the scan would expand.
+if not openpyxl.DEFUSEDXML:
+    raise ImproperlyConfigured("openpyxl must read workbooks through defusedxml: install it and leave OPENPYXL_DEFUSEDXML unset.")
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
@@ -111,15 +126,17 @@ def check_zip_container(content: bytes, name: str) -> None:
                 raise InvalidFile(_("“%(name)s” is encrypted; save it without a password.") % {"name": name[:100]})
             if entry.file_size > RATIO_CHECK_FROM_BYTES and entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
                 raise too_big
-        # A DTD has no place in a workbook, and it is how XML entity bombs start.
         try:
             for entry in entries:
-                if entry.filename.endswith((".xml", ".rels", ".vml")) and _has_dtd(archive, entry):
+                if _has_dtd(archive, entry):
                     raise InvalidFile(
                         _("“%(name)s” contains an XML document type declaration; it was refused as unsafe.") % {"name": name[:100]}
                     )
-        except (zipfile.BadZipFile, EOFError, NotImplementedError, OSError, RuntimeError):
+            strings = _shared_strings_part(archive)
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, OSError, RuntimeError, ElementTree.ParseError, DefusedXmlException):
             raise InvalidFile(_("“%(name)s” is not a valid Excel workbook (.xlsx): the file is damaged.") % {"name": name[:100]})
+        if strings is not None and strings.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise too_big
 
 
 def _has_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
@@ -127,10 +144,25 @@ def _has_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
     with archive.open(entry) as stream:
         while chunk := stream.read(256 * 1024):
             window = tail + chunk
-            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+            if any(marker in window for marker in DTD_MARKERS):
                 return True
-            tail = chunk[-16:]
+            tail = chunk[-32:]
     return False
+
+
+def _shared_strings_part(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The shared-strings part as openpyxl finds it: by its content type, whatever its name."""
+    try:
+        types = defused_etree.fromstring(archive.read("[Content_Types].xml"))
+    except KeyError:
+        return None
+    for override in types:
+        if override.get("ContentType") == SHARED_STRINGS_TYPE:
+            try:
+                return archive.getinfo((override.get("PartName") or "").lstrip("/"))
+            except KeyError:
+                return None
+    return None
 
 
 def open_workbook(name: str, content: bytes):

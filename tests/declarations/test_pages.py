@@ -258,7 +258,7 @@ def test_report_upload_refuses_a_non_pdf(make_declaration, mill_alice):
     declaration = make_declaration(report=False)
     response = logged_in(mill_alice).post(f"/declarations/{declaration.pk}/report/", {"report": _upload("report.pdf", b"PK\x03\x04 zip")})
     assert response.status_code == 400
-    assert "must be a PDF file; “report.pdf” is not one" in response.content.decode()
+    assert "must be a PDF file that opens; “report.pdf” does not" in response.content.decode()
     declaration.refresh_from_db()
     assert not declaration.report
 
