@@ -223,7 +223,6 @@ class Command(BaseCommand):
             "data_period_start": date(2025, 1, 1),
             "data_period_end": date(2025, 12, 31),
             "lca_practitioner": practitioner.name,
-            "lca_practitioner_organization": practitioner,
             "allocation": "Co-products by system expansion (EN 15804+A2, worldsteel methodology).",
             "cut_off": "1 % of mass and energy per unit process, 5 % per module.",
             "data_quality": "Plant data for 2025; background data Sphera MLC 2024.1.",
@@ -239,6 +238,10 @@ class Command(BaseCommand):
         declaration = editing.create_declaration(
             user.organization, actor=user, plants=[dict(zip(("name", "country", "city", "olc"), plant, strict=True))], **fields
         )
+        # SinoCert's consulting arm made these LCAs, so its verifiers are conflicted. A mill may not name a
+        # verification body as practitioner (editing.practitioner_choices); the operator does, as in the admin.
+        Declaration.objects.filter(pk=declaration.pk).update(lca_practitioner_organization=practitioner)
+        declaration.refresh_from_db()
         if target == "draft_incomplete":
             return declaration
         editing.replace_results(declaration, sample.cells(), sample.declared_modules, actor=user)
