@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "axes",  # password guessing: lockout per account and per address (below)
     "accounts",
     "declarations",
     "verification",
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # ETag on every GET, 304 on If-None-Match / If-Modified-Since (with the Last-Modified views set).
     "django.middleware.http.ConditionalGetMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "epd_platform.urls"
@@ -141,6 +144,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Password guessing (/accounts/login/, /admin/login/): after AXES_FAILURE_LIMIT failures for one username, or
+# from one address, that username or address is locked out for AXES_COOLOFF_MINUTES; each failure during the
+# lockout starts the cool-off again. Attempts and lockouts are logged (axes) and kept for the admin.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure as its own row (admin: Access failures), beside the counters
+# How many reverse proxies in front append to X-Forwarded-For (docker-compose behind one TLS proxy: 1).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"  # each role lands on its own work: mills, verifiers, operators
 LOGOUT_REDIRECT_URL = "home"
