@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import EPD, PCR, AuditEntry, Declaration, Plant, Result
+from .models import EPD, PCR, AuditEntry, Declaration, OutboxMessage, Plant, Result
 from .workflow import IN_PROGRESS
 
 
@@ -79,3 +79,20 @@ class EPDAdmin(admin.ModelAdmin):
     list_display = ["registration_number", "organization", "created_at"]
     search_fields = ["registration_number", "organization__name"]
     readonly_fields = ["registration_number", "organization", "created_at"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The e-mails owed and sent: a row pending long after `created_at` means mail is not going out (last_error)."""
+
+    list_display = ["pk", "kind", "created_at", "attempts", "sent_at", "last_error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

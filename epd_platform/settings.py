@@ -292,12 +292,14 @@ STUCK_AFTER_SECONDS = env_int("STUCK_AFTER_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "verification.tasks.sweep_stuck_checks", "schedule": env_int("SWEEP_INTERVAL", 30)},
     "sweep-unpublished": {"task": "registry.tasks.sweep_unpublished", "schedule": env_int("SWEEP_INTERVAL", 30)},
+    "sweep-outbox": {"task": "verification.tasks.sweep_outbox", "schedule": env_int("SWEEP_INTERVAL", 30)},
     "expire-due": {"task": "registry.tasks.expire_due", "schedule": crontab(hour=0, minute=10)},
     "expiry-reminders": {"task": "registry.tasks.send_expiry_reminders", "schedule": crontab(hour=6, minute=0)},
     "export-registry": {"task": "registry.tasks.export_registry", "schedule": crontab(hour=1, minute=0)},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for the file backend only
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

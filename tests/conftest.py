@@ -314,13 +314,14 @@ def redis_broker():
 
 @pytest.fixture
 def celery_processes(redis_broker):
-    """celery_processes("worker") or ("beat"): started on the test's broker and database, stopped after."""
+    """celery_processes("worker") or ("beat"), with settings as keyword arguments (EMAIL_BACKEND=…): started on
+    the test's broker and database, stopped after."""
     from tests.workers import CeleryProcess
 
     started = []
 
-    def start(kind: str = "worker"):
-        process = CeleryProcess(kind, redis_broker.url).start()
+    def start(kind: str = "worker", **env):
+        process = CeleryProcess(kind, redis_broker.url, **env).start()
         started.append(process)
         return process
 

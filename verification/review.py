@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from declarations import workflow
 from declarations.errors import DomainError, TransitionForbidden, TransitionNotAllowed
-from declarations.models import Declaration, Revision
+from declarations.models import Declaration, OutboxMessage, Revision
 from declarations.validation import ERROR, Finding
 from declarations.workflow import Status
 
@@ -164,7 +164,8 @@ def assign(declaration: Declaration, verifier: User, *, by: User) -> Assignment:
         Declaration.objects.select_for_update().get(pk=declaration.pk)
         declaration.assignments.current().update(ended_at=timezone.now())
         assignment = Assignment.objects.create(declaration=declaration, verifier=verifier, accreditation=accreditation, assigned_by=by)
-        workflow.enqueue_after_commit("verification.tasks.notify_assignment", assignment.pk)
+        message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.ASSIGNMENT, assignment_id=assignment.pk)
+        workflow.enqueue_after_commit(workflow.EMAIL_TASK, message.pk)
     return assignment
 
 
