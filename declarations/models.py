@@ -331,6 +331,11 @@ class Declaration(models.Model):
             lca_software=self.lca_software,
             background_database=self.background_database,
             has_report=bool(self.report),
+            allocation=self.allocation,
+            cut_off=self.cut_off,
+            data_quality=self.data_quality,
+            lca_practitioner=self.lca_practitioner
+            or (self.lca_practitioner_organization.name if self.lca_practitioner_organization_id else ""),
             transport_km={
                 m: Decimal(str(s["distance_km"]))
                 for m, s in self.scenarios.items()
