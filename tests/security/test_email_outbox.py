@@ -159,3 +159,14 @@ def test_an_email_owed_while_redis_was_down_is_sent_exactly_once_when_it_is_back
     sent = _sent_message_ids(mailbox)
     owed = [f"outbox-{m.pk}.{index}" for m in OutboxMessage.objects.all() for index, _address in enumerate(m.recipients)]
     assert sorted(sent) == sorted(owed)
+
+
+def test_the_operator_sees_what_is_owed_in_the_admin(client, in_verification, verifier_vera):
+    declaration = in_verification()
+    review_request_changes(declaration, verifier_vera)
+    admin = User.objects.create_superuser("root", "root@example.com", "correct horse battery staple")
+    client.force_login(admin)
+    page = client.get("/admin/declarations/outboxmessage/?sent_at__isempty=1")
+    assert page.status_code == 200
+    row = _outbox_row(AuditEntry.objects.get(declaration=declaration, to_status="changes_requested"))
+    assert f"/admin/declarations/outboxmessage/{row.pk}/change/" in page.content.decode()
