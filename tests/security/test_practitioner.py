@@ -108,3 +108,14 @@ def test_operator_corrects_the_practitioner_in_the_admin_and_the_conflict_rule_f
     declaration.refresh_from_db()
     assert declaration.lca_practitioner_organization == verification_body
     assert "LCA practitioner" in review.conflict_of_interest(declaration, verifier_vera)
+
+
+def test_a_new_version_does_not_inherit_an_organisation_only_the_operator_could_name(published, mill_alice, verification_body):
+    from declarations import editing
+
+    publication = published()
+    Declaration.objects.filter(pk=publication.declaration_id).update(lca_practitioner_organization=verification_body)
+    publication.declaration.refresh_from_db()
+    draft = editing.start_new_version(publication.declaration, actor=mill_alice)
+    assert draft.lca_practitioner_organization is None
+    assert draft.lca_practitioner == publication.declaration.lca_practitioner  # the name stays
