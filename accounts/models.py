@@ -12,6 +12,8 @@ class Organization(models.Model):
         PRODUCER = "producer", _("Producer (steel mill)")
         VERIFICATION_BODY = "verification_body", _("Verification body")
         OPERATOR = "operator", _("Programme operator")
+        # Made the LCA for a mill. Named as a declaration's LCA practitioner; its people have no role here.
+        LCA_CONSULTANCY = "lca_consultancy", _("LCA consultancy")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_zh = models.CharField(_("name in Chinese"), max_length=200, blank=True)
@@ -26,7 +28,8 @@ class Organization(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["producer", "verification_body", "operator"]), name="organization_kind_valid"
+                condition=models.Q(kind__in=["producer", "verification_body", "operator", "lca_consultancy"]),
+                name="organization_kind_valid",
             ),
         ]
 
@@ -57,7 +60,7 @@ class User(AbstractUser):
     def role(self) -> str | None:
         if self.organization_id is None:
             return Role.OPERATOR if self.is_superuser else None
-        return ROLE_BY_KIND[self.organization.kind]
+        return ROLE_BY_KIND.get(self.organization.kind)
 
     @property
     def is_producer(self) -> bool:

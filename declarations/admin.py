@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import EPD, PCR, AuditEntry, Declaration, Plant, Result
+from .models import EPD, PCR, AuditEntry, Declaration, OutboxMessage, Plant, Result
+from .workflow import IN_PROGRESS
 
 
 @admin.register(PCR)
@@ -36,12 +37,24 @@ class AuditEntryInline(admin.TabularInline):
 
 @admin.register(Declaration)
 class DeclarationAdmin(admin.ModelAdmin):
-    """Operators read declarations here; mills change them through the editor, so changes follow the workflow."""
+    """Operators read declarations here; mills change them through the editor, so changes follow the workflow.
 
-    list_display = ["product_name", "organization_name", "version", "status", "category", "production_route", "updated_at"]
-    list_filter = ["status", "category", "production_route"]
+    One exception: the LCA practitioner's organisation, which decides who counts as conflicted (P23). A mill may
+    name only an LCA consultancy or itself; the operator corrects it here while the declaration is on its way
+    to publication, e.g. to the verification body whose consulting arm really made the LCA."""
+
+    list_display = [
+        "product_name",
+        "organization_name",
+        "version",
+        "status",
+        "lca_practitioner",
+        "lca_practitioner_organization",
+        "updated_at",
+    ]
+    list_filter = ["status", "lca_practitioner_organization__kind", "category", "production_route"]
     search_fields = ["product_name", "epd__organization__name", "epd__registration_number"]
-    list_select_related = ["epd__organization"]
+    list_select_related = ["epd__organization", "lca_practitioner_organization"]
     inlines = [PlantInline, AuditEntryInline, ResultInline]
 
     @admin.display(description="organization")
@@ -49,7 +62,10 @@ class DeclarationAdmin(admin.ModelAdmin):
         return obj.epd.organization.name
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        fields = [f.name for f in self.model._meta.fields]
+        if obj is not None and obj.status in IN_PROGRESS:
+            fields.remove("lca_practitioner_organization")
+        return fields
 
     def has_add_permission(self, request):
         return False
@@ -63,3 +79,20 @@ class EPDAdmin(admin.ModelAdmin):
     list_display = ["registration_number", "organization", "created_at"]
     search_fields = ["registration_number", "organization__name"]
     readonly_fields = ["registration_number", "organization", "created_at"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The e-mails owed and sent: a row pending long after `created_at` means mail is not going out (last_error)."""
+
+    list_display = ["pk", "kind", "created_at", "attempts", "sent_at", "last_error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -217,7 +217,12 @@ class DeclarationSerializer(serializers.ModelSerializer):
     plants = PlantSerializer(many=True, required=False)
     pcr = StrictSlugRelatedField(slug_field="code", queryset=PCR.objects.filter(active=True), required=False, allow_null=True)
     lca_practitioner_organization = StrictSlugRelatedField(
-        slug_field="name", queryset=Organization.objects.all(), required=False, allow_null=True
+        slug_field="name",
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="By name: an organization of kind LCA consultancy, or your own; it decides which verifiers are "
+        "conflicted (P23), so any other kind is refused (400). The operator may correct it.",
     )
     organization = serializers.CharField(source="epd.organization.name", read_only=True)
     registration_number = serializers.CharField(

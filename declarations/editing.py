@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
@@ -87,11 +88,34 @@ def _save_plants(declaration: Declaration, plants: Iterable[dict]) -> None:
 VALIDATED_FIELDS = ("registrations_elsewhere", "other_names")
 
 
-def _check_fields(fields: dict) -> None:
+def practitioner_choices(organization: Organization):
+    """The organisations a mill may name as its LCA practitioner: an LCA consultancy, or itself.
+
+    The practitioner's organisation feeds the conflict-of-interest rule (verification.review, P23), so a
+    mill naming a verification body there would choose which verifiers count as conflicted. Only the
+    operator may name another kind of organisation (Django admin), when it knows who really made the LCA."""
+    return Organization.objects.filter(Q(kind=Organization.Kind.LCA_CONSULTANCY) | Q(pk=organization.pk)).order_by("name")
+
+
+def _check_practitioner(organization: Organization, practitioner: Organization | None, *, kept: int | None = None) -> list[Finding]:
+    """`kept`: the organisation stored now, which the mill may keep (the operator may have named it)."""
+    if practitioner is None or practitioner.pk == kept or practitioner_choices(organization).filter(pk=practitioner.pk).exists():
+        return []
+    message = _(
+        "“%(name)s” is a %(kind)s, not an LCA consultancy: name the consultancy that made the LCA, or your own organization "
+        "(or leave it empty and write the practitioner's name)."
+    ) % {"name": practitioner.name, "kind": practitioner.get_kind_display()}
+    return [Finding(ERROR, "field", message, field="lca_practitioner_organization")]
+
+
+def _check_fields(fields: dict, organization: Organization, declaration: Declaration | None = None) -> None:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     findings = []
+    if "lca_practitioner_organization" in fields:
+        kept = declaration.lca_practitioner_organization_id if declaration else None
+        findings += _check_practitioner(organization, fields["lca_practitioner_organization"], kept=kept)
     for name in VALIDATED_FIELDS:
         if name in fields:
             try:
@@ -104,7 +128,7 @@ def _check_fields(fields: dict) -> None:
 
 def create_declaration(organization: Organization, *, actor, plants: Iterable[dict] = (), **fields) -> Declaration:
     """A new EPD with its first version, as a draft."""
-    _check_fields(fields)
+    _check_fields(fields, organization)
     with transaction.atomic():
         epd = EPD.objects.create(organization=organization)
         declaration = Declaration.objects.create(epd=epd, version=1, created_by=actor, **fields)
@@ -129,6 +153,8 @@ def start_new_version(published: Declaration, *, actor) -> Declaration:
                 % {"version": versions.filter(status__in=IN_PROGRESS).first().version}
             )
         fields = {name: getattr(published, name) for name in EDITABLE_FIELDS}
+        if _check_practitioner(epd.organization, fields["lca_practitioner_organization"]):
+            fields["lca_practitioner_organization"] = None  # named by the operator for that version; the mill names its own
         draft = Declaration.objects.create(
             epd=epd,
             version=max(v.version for v in versions) + 1,
@@ -145,7 +171,7 @@ def start_new_version(published: Declaration, *, actor) -> Declaration:
 
 
 def update_declaration(declaration: Declaration, *, actor, plants: Iterable[dict] | None = None, **fields) -> Declaration:
-    _check_fields(fields)
+    _check_fields(fields, declaration.epd.organization, declaration)
     with transaction.atomic():
         locked = _lock_editable(declaration)
         for name, value in fields.items():
@@ -314,7 +340,7 @@ def _replace(
         normalised.append(cell)
         findings += unit_findings
     if set(fields) - {"results_method"}:
-        _check_fields({k: v for k, v in fields.items() if k != "results_method"})
+        _check_fields({k: v for k, v in fields.items() if k != "results_method"}, declaration.epd.organization, declaration)
     # The checks see the declaration as it will be: with the file's declared unit, dates and method.
     candidate = Declaration.objects.get(pk=declaration.pk)
     for name, value in fields.items():

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 
-from . import catalogue, locations
+from . import catalogue, editing, locations
 from .catalogue import chinese_active
 from .editing import EDITABLE_FIELDS
 from .models import PCR, Declaration, given_text
@@ -139,12 +139,17 @@ class DeclarationForm(forms.ModelForm):
             "original_issue_date": date_input(),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization: Organization | None = None, **kwargs):
+        """`organization`: the mill whose declaration this is; it may name only the practitioners editing allows."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["pcr"].queryset = PCR.objects.filter(active=True)
         self.fields["pcr"].label = _("PCR")
-        self.fields["lca_practitioner_organization"].queryset = Organization.objects.order_by("name")
+        practitioners = Organization.objects.order_by("name")
+        if organization is not None:
+            kept = Organization.objects.filter(pk=self.instance.lca_practitioner_organization_id)
+            practitioners = (editing.practitioner_choices(organization) | kept).order_by("name")
+        self.fields["lca_practitioner_organization"].queryset = practitioners
         self.fields["product_name_zh"].widget.attrs["lang"] = "zh-Hans"
         # The database's check constraint, said next to the field instead of as a constraint name.
         recycled = self.fields["recycled_content"]

@@ -331,6 +331,11 @@ class Declaration(models.Model):
             lca_software=self.lca_software,
             background_database=self.background_database,
             has_report=bool(self.report),
+            allocation=self.allocation,
+            cut_off=self.cut_off,
+            data_quality=self.data_quality,
+            lca_practitioner=self.lca_practitioner
+            or (self.lca_practitioner_organization.name if self.lca_practitioner_organization_id else ""),
             transport_km={
                 m: Decimal(str(s["distance_km"]))
                 for m, s in self.scenarios.items()
@@ -541,3 +546,52 @@ class AuditEntry(ImmutableRowMixin, models.Model):
     @property
     def actor_label(self) -> str:
         return self.actor.get_full_name() or self.actor.username if self.actor else str(_("the platform"))
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def unclaimed(self, now=None) -> "OutboxMessageQuerySet":
+        """Not sent, and nobody is sending it now (no claim, or the claim of a worker that died ran out)."""
+        now = now or timezone.now()
+        return self.filter(sent_at__isnull=True).filter(models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now))
+
+
+class OutboxMessage(models.Model):
+    """An e-mail owed to people about a transition or an assignment: the transactional outbox.
+
+    Written in the same transaction as the transition (workflow.transition) or assignment, so a broker that
+    is down when it commits loses nothing: the row says what is owed, the worker sends it
+    (verification.notifications.deliver), and the beat sweeper queues again what was not sent. Who gets it
+    is fixed at the first attempt; each address is recorded as it is sent, so a retry sends only what is left.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("transition")
+        ASSIGNMENT = "assignment", _("assignment")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    audit_entry = models.OneToOneField(AuditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox_message")
+    # verification.Assignment's id: declarations does not depend on verification, so no foreign key.
+    assignment_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    recipients = models.JSONField(null=True, blank=True)  # null until the first attempt decides
+    delivered = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="transition", audit_entry__isnull=False, assignment_id__isnull=True))
+                | models.Q(kind="assignment", audit_entry__isnull=True, assignment_id__isnull=False),
+                name="outbox_names_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} e-mail {self.pk} ({'sent' if self.sent_at else 'pending'})"

@@ -77,6 +77,10 @@ class DeclarationFacts:
     results_method: str = ""  # what the imported results' indicator identifiers say, when they say one
     pcr_name: str = ""
     pcr_standard: str = ""  # what the PCR's core rules are, in a claim's words ("EN 15804+A2", "ISO 21930:2017")
+    allocation: str = ""
+    cut_off: str = ""
+    data_quality: str = ""
+    lca_practitioner: str = ""  # the practitioner's name, or their organisation's
     today: date = field(default_factory=date.today)
 
 
@@ -718,6 +722,15 @@ def check_submission_fields(facts: DeclarationFacts) -> list[Finding]:
             _("Say which characterisation factors the results were calculated with: EF 3.0 or EF 3.1."),
         ),
         ("report", facts.has_report, _("Attach the LCA project report (PDF) for the verifier.")),
+        # What the EPD itself must state about how the LCA was made: EN 15804+A2 clause 7 (content of the EPD,
+        # with the LCA information of clause 7.1) draws on the project report of clause 8, and the verifier
+        # checks these statements against it (reference/steel.md §7, "What the verifier checks", items 1 and 2:
+        # cut-off 1 % / 5 %, allocation of co-products, the data quality statement); PRODUCT.md lists them as
+        # the declaration's LCA information. A draft may lack them; submission may not (issue 13).
+        ("allocation", facts.allocation.strip(), _("State the allocation rules: how co-products (BF/BOF gas, slag, scale) are treated.")),
+        ("cut_off", facts.cut_off.strip(), _("State the cut-off rules, e.g. 1 % of mass and energy per unit process, 5 % per module.")),
+        ("data_quality", facts.data_quality.strip(), _("State the data quality: the period, geography and technology the data represent.")),
+        ("lca_practitioner", facts.lca_practitioner.strip(), _("Name the LCA practitioner: the person or organization who made the LCA.")),
     ]
     findings = [Finding(ERROR, "field", message, field=name) for name, value, message in required if not value]
     if facts.pcr and facts.pcr_standard != catalogue.EN15804_A2:

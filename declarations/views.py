@@ -87,9 +87,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- editor
 
 
+def _owner(request: HttpRequest, declaration: Declaration | None):
+    return declaration.epd.organization if declaration else request.user.organization
+
+
 def _editor_context(request: HttpRequest, declaration: Declaration | None, **forms) -> dict:
     read_only = declaration is not None and not (declaration.is_editable and request.user.is_producer)
-    form = forms.get("form") or DeclarationForm(instance=copy.copy(declaration) if declaration else None)
+    instance = copy.copy(declaration) if declaration else None
+    form = forms.get("form") or DeclarationForm(instance=instance, organization=_owner(request, declaration))
     scenario_form = forms.get("scenario_form") or ScenarioForm(scenarios=declaration.scenarios if declaration else None)
     plant_formset = forms.get("plant_formset") or PlantFormSet(
         prefix="plants",
@@ -115,7 +120,9 @@ def _editor_context(request: HttpRequest, declaration: Declaration | None, **for
 
 def _bound_editor_forms(request: HttpRequest, declaration: Declaration | None) -> dict:
     return {
-        "form": DeclarationForm(request.POST, instance=copy.copy(declaration) if declaration else None),
+        "form": DeclarationForm(
+            request.POST, instance=copy.copy(declaration) if declaration else None, organization=_owner(request, declaration)
+        ),
         "scenario_form": ScenarioForm(request.POST, scenarios=declaration.scenarios if declaration else None),
         "plant_formset": PlantFormSet(request.POST, prefix="plants"),
     }
@@ -142,7 +149,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Draft created. Now bring in the results: import a file or fill in the grid."))
             return redirect("web-declaration-import", pk=declaration.pk)
         messages.error(request, _("Please correct the fields marked below."))
-        return render(request, "declarations/editor.html", _editor_context(request, None, **forms))
+        return render(request, "declarations/editor.html", _editor_context(request, None, **forms), status=400)
     return render(request, "declarations/editor.html", _editor_context(request, None))
 
 
@@ -156,7 +163,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
     forms = _bound_editor_forms(request, declaration)
     if not _all_valid(forms):
         messages.error(request, _("Please correct the fields marked below."))
-        return render(request, "declarations/editor.html", _editor_context(request, declaration, **forms))
+        return render(request, "declarations/editor.html", _editor_context(request, declaration, **forms), status=400)
     try:
         editing.update_declaration(
             declaration,
@@ -167,7 +174,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return render(request, "declarations/editor.html", _editor_context(request, declaration, **forms))
+        return render(request, "declarations/editor.html", _editor_context(request, declaration, **forms), status=exc.status_code)
     messages.success(request, _("Saved."))
     return redirect("web-declaration-edit", pk=declaration.pk)
 

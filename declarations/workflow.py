@@ -54,8 +54,8 @@ FOLLOW_UP_TASKS: dict[str, str] = {
     Status.SUBMITTED: "verification.tasks.run_checks",
     Status.APPROVED: "registry.tasks.publish_declaration",
 }
-# Queued after every transition with the audit entry's id: e-mail to whoever must act next.
-NOTIFY_TASK = "verification.tasks.notify_transition"
+# Queued after every transition (and assignment) with its outbox row's id: e-mail to whoever must act next.
+EMAIL_TASK = "verification.tasks.send_email"
 
 # Imported after Status on purpose: models imports Status from this module.
 from celery import current_app  # noqa: E402
@@ -132,9 +132,11 @@ def transition(declaration: "models.Declaration", to: str, *, actor, comment: st
         entry = models.AuditEntry.objects.create(
             declaration=declaration, actor=actor, at=now, from_status=from_, to_status=to, comment=comment
         )
+        # The e-mail is owed from the moment the move commits: the row is the outbox, the task only the messenger.
+        message = models.OutboxMessage.objects.create(kind=models.OutboxMessage.Kind.TRANSITION, audit_entry=entry)
         if to in FOLLOW_UP_TASKS:
             enqueue_after_commit(FOLLOW_UP_TASKS[to], declaration.pk)
-        enqueue_after_commit(NOTIFY_TASK, entry.pk)
+        enqueue_after_commit(EMAIL_TASK, message.pk)
     declaration.refresh_from_db()
     return declaration
 

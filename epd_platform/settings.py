@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
+    "axes",  # password guessing: lockout per account and per address (below)
     "accounts",
     "declarations",
     "verification",
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # ETag on every GET, 304 on If-None-Match / If-Modified-Since (with the Last-Modified views set).
     "django.middleware.http.ConditionalGetMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "epd_platform.urls"
@@ -148,6 +151,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Password guessing (/accounts/login/, /admin/login/): after AXES_FAILURE_LIMIT failures for one username, or
+# from one address, that username or address is locked out for AXES_COOLOFF_MINUTES; each failure during the
+# lockout starts the cool-off again. Attempts and lockouts are logged (axes) and kept for the admin.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure as its own row (admin: Access failures), beside the counters
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"  # each role lands on its own work: mills, verifiers, operators
 LOGOUT_REDIRECT_URL = "home"
@@ -238,8 +255,9 @@ REST_FRAMEWORK = {
     # Ours refuses JSON nested too deeply and strings holding NUL (declarations/request_checks.py).
     "DEFAULT_PARSER_CLASSES": ["declarations.request_checks.JSONBodyParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # How many proxies in front of the app append to X-Forwarded-For. 0 (the default) ignores the header and
-    # counts the client by REMOTE_ADDR; DRF's own default trusted whatever a client wrote there.
+    # How many proxies in front of the app append to X-Forwarded-For (behind one TLS proxy: 1). 0 (the default)
+    # ignores the header and counts the client by REMOTE_ADDR; DRF's own default trusted whatever a client wrote
+    # there. The one setting for both the API throttles and the login lockout (accounts/security.py).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 # The public registry API: anonymous clients per IP, clients with a token (or session) per user.
@@ -337,6 +355,7 @@ STUCK_AFTER_SECONDS = env_int("STUCK_AFTER_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "verification.tasks.sweep_stuck_checks", "schedule": env_int("SWEEP_INTERVAL", 30)},
     "sweep-unpublished": {"task": "registry.tasks.sweep_unpublished", "schedule": env_int("SWEEP_INTERVAL", 30)},
+    "sweep-outbox": {"task": "verification.tasks.sweep_outbox", "schedule": env_int("SWEEP_INTERVAL", 30)},
     "expire-due": {"task": "registry.tasks.expire_due", "schedule": crontab(hour=0, minute=10)},
     "expiry-reminders": {"task": "registry.tasks.send_expiry_reminders", "schedule": crontab(hour=6, minute=0)},
     "export-registry": {"task": "registry.tasks.export_registry", "schedule": crontab(hour=1, minute=0)},
@@ -345,6 +364,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for the file backend only
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

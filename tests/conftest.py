@@ -113,6 +113,11 @@ def complete_fields(**overrides) -> dict:
         "reference_year": 2025,
         "characterisation_method": "EF 3.1",
         "scenarios": {"C2": {"description": "Truck to the scrap yard", "distance_km": 100}},
+        # EN 15804+A2 clause 7: required at submission (declarations.validation.check_submission_fields).
+        "allocation": "Co-products (BF gas, slag) by system expansion per EN 15804+A2 and the worldsteel methodology.",
+        "cut_off": "1 % of mass and energy per unit process, 5 % per module.",
+        "data_quality": "Plant data for 2025, one-year average; background data Sphera MLC 2024.1.",
+        "lca_practitioner": "GreenLCA Consulting Ltd.",
     }
     fields.update(overrides)
     return fields
@@ -314,7 +319,8 @@ def redis_broker():
 
 @pytest.fixture
 def celery_processes(redis_broker):
-    """celery_processes("worker") or ("beat"): started on the test's broker and database, stopped after."""
+    """celery_processes("worker") or ("beat"), with settings as keyword arguments (EMAIL_BACKEND=…): started on
+    the test's broker and database, stopped after."""
     from tests.workers import CeleryProcess
 
     started = []

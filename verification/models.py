@@ -184,14 +184,3 @@ class VerificationStatement(ImmutableRowMixin, models.Model):
             "follow_up": self.follow_up,
             "statement": self.statement,
         }
-
-
-class Notification(models.Model):
-    """One row per audit entry whose e-mails were sent: a redelivered task sends nothing twice."""
-
-    audit_entry = models.OneToOneField("declarations.AuditEntry", on_delete=models.PROTECT, related_name="+")
-    recipients = models.JSONField(default=list)
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"notification for {self.audit_entry_id}"

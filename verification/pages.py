@@ -104,6 +104,12 @@ def review_context(request, declaration: Declaration) -> dict:
     for comment in threads:
         comment.answers = [c for c in comments if c.parent_id == comment.pk]
     is_verifier = bool(assignment and assignment.verifier_id == request.user.pk)
+    not_authorized = ""
+    if is_verifier:
+        try:
+            review.authorize_verifier(declaration, request.user)
+        except review.NotAuthorizedNow as refusal:
+            not_authorized = refusal.message  # the buttons go; the same rule refuses a hand-made POST
     document = declaration.as_document()
     declared = [m for m in catalogue.module_codes() if m in document["lca"]["declared_modules"]]
     on_current = [c for c in threads if c.revision_number == declaration.revision]
@@ -121,7 +127,8 @@ def review_context(request, declaration: Declaration) -> dict:
         "doc": document,
         "assignment": assignment,
         "is_verifier": is_verifier,
-        "can_decide": is_verifier and declaration.status == Status.IN_VERIFICATION,
+        "can_decide": is_verifier and not not_authorized and declaration.status == Status.IN_VERIFICATION,
+        "not_authorized": not_authorized,
         "current": current,
         "earlier": revisions[1:],
         "diff": diff,

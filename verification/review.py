@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from declarations import workflow
 from declarations.errors import DomainError, TransitionForbidden, TransitionNotAllowed
-from declarations.models import Declaration, Revision
+from declarations.models import Declaration, OutboxMessage, Revision
 from declarations.validation import ERROR, Finding
 from declarations.workflow import Status
 
@@ -85,6 +85,43 @@ def _require_assigned_verifier(declaration: Declaration, user) -> Assignment:
     return assignment
 
 
+class NotAuthorizedNow(TransitionForbidden):
+    """The verifier was assigned, but is no longer entitled to act (accreditation ended, conflict arose)."""
+
+    code = "verifier_not_authorized"
+
+
+def accreditation_for_decision(verifier: User, assignment: Assignment, *, lock: bool = False) -> Accreditation | None:
+    """The verifier's accreditation valid today, with their present body: the assignment's own if it still
+    is, else a renewal. `lock` holds the row until the transaction ends, so an operator ending it waits."""
+    valid = Accreditation.objects.valid_on(timezone.localdate()).filter(verifier=verifier, body_id=verifier.organization_id)
+    if lock:
+        valid = valid.select_for_update()
+    candidates = sorted(valid, key=lambda a: (a.pk != assignment.accreditation_id, -a.pk))
+    return candidates[0] if candidates else None
+
+
+def authorize_verifier(declaration: Declaration, user, *, lock: bool = False) -> tuple[Assignment, Accreditation]:
+    """The one rule every verifier action passes (comment, acknowledgement, checklist, request changes,
+    approve, reject), through the API and the pages: checked at the moment of the action, not only at
+    assignment, because an accreditation can end and a conflict can arise while the review is open.
+
+    Refuses with a 403 that says why: not the assigned verifier, no accreditation valid today, or a
+    conflict of interest (P23) with the producer or the LCA practitioner as the declaration now stands."""
+    assignment = _require_assigned_verifier(declaration, user)
+    accreditation = accreditation_for_decision(user, assignment, lock=lock)
+    name = user.get_full_name() or user.username
+    if accreditation is None:
+        message = _(
+            "%(name)s has no accreditation valid today (%(number)s has ended or was withdrawn): "
+            "the operator must renew it or assign another verifier."
+        ) % {"name": name, "number": assignment.accreditation.number}
+        raise NotAuthorizedNow(message, [Finding(ERROR, "accreditation", message, field="verifier")])
+    if conflict := conflict_of_interest(declaration, user):
+        raise NotAuthorizedNow(conflict, [Finding(ERROR, "P23", conflict, field="verifier")])
+    return assignment, accreditation
+
+
 # ---------------------------------------------------------------- assignment (operators)
 
 
@@ -127,7 +164,8 @@ def assign(declaration: Declaration, verifier: User, *, by: User) -> Assignment:
         Declaration.objects.select_for_update().get(pk=declaration.pk)
         declaration.assignments.current().update(ended_at=timezone.now())
         assignment = Assignment.objects.create(declaration=declaration, verifier=verifier, accreditation=accreditation, assigned_by=by)
-        workflow.enqueue_after_commit("verification.tasks.notify_assignment", assignment.pk)
+        message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.ASSIGNMENT, assignment_id=assignment.pk)
+        workflow.enqueue_after_commit(workflow.EMAIL_TASK, message.pk)
     return assignment
 
 
@@ -146,7 +184,7 @@ def add_comment(
 ) -> Comment:
     """A remark or an answer. The assigned verifier and the mill's staff talk; operators may too."""
     if author.is_verifier:
-        _require_assigned_verifier(declaration, author)
+        authorize_verifier(declaration, author)
     elif not (author.is_operator or (author.is_producer and author.organization_id == declaration.epd.organization_id)):
         raise TransitionForbidden(_("You cannot comment on this declaration."))
     if not text.strip():
@@ -172,7 +210,7 @@ def latest_check_run(declaration: Declaration) -> CheckRun | None:
 def acknowledge(finding: StoredFinding, *, verifier: User, comment: str) -> StoredFinding:
     """The verifier accepts a warning, saying why; every warning needs this before approval."""
     declaration = finding.check_run.revision.declaration
-    _require_assigned_verifier(declaration, verifier)
+    authorize_verifier(declaration, verifier)
     _require_open_review(declaration)
     if finding.severity != StoredFinding.Severity.WARNING:
         raise DomainError(_("Only warnings are acknowledged."))
@@ -188,7 +226,7 @@ def acknowledge(finding: StoredFinding, *, verifier: User, comment: str) -> Stor
 
 
 def update_checklist(declaration: Declaration, *, verifier: User, items: dict[str, bool]) -> Assignment:
-    assignment = _require_assigned_verifier(declaration, verifier)
+    assignment, _accreditation = authorize_verifier(declaration, verifier)
     _require_open_review(declaration)
     unknown = set(items) - set(CHECKLIST)
     if unknown:
@@ -202,17 +240,19 @@ def update_checklist(declaration: Declaration, *, verifier: User, items: dict[st
 
 
 def request_changes(declaration: Declaration, *, verifier: User, comment: str) -> Declaration:
-    _require_assigned_verifier(declaration, verifier)
-    if not comment.strip():
-        raise DomainError(_("Tell the mill what to change."), [Finding(ERROR, "field", _("empty"), field="comment")])
-    return workflow.transition(declaration, Status.CHANGES_REQUESTED, actor=verifier, comment=comment.strip())
+    with transaction.atomic():
+        authorize_verifier(declaration, verifier, lock=True)
+        if not comment.strip():
+            raise DomainError(_("Tell the mill what to change."), [Finding(ERROR, "field", _("empty"), field="comment")])
+        return workflow.transition(declaration, Status.CHANGES_REQUESTED, actor=verifier, comment=comment.strip())
 
 
 def reject(declaration: Declaration, *, verifier: User, reason: str) -> Declaration:
-    _require_assigned_verifier(declaration, verifier)
-    if not reason.strip():
-        raise DomainError(_("Give the reason for the rejection."), [Finding(ERROR, "field", _("empty"), field="comment")])
-    return workflow.transition(declaration, Status.REJECTED, actor=verifier, comment=reason.strip())
+    with transaction.atomic():
+        authorize_verifier(declaration, verifier, lock=True)
+        if not reason.strip():
+            raise DomainError(_("Give the reason for the rejection."), [Finding(ERROR, "field", _("empty"), field="comment")])
+        return workflow.transition(declaration, Status.REJECTED, actor=verifier, comment=reason.strip())
 
 
 def missing_for_approval(declaration: Declaration, assignment: Assignment) -> list[Finding]:
@@ -246,23 +286,24 @@ def approve(
     kind: str = VerificationStatement.Kind.EXTERNAL,
     follow_up: bool = False,
 ) -> Declaration:
-    """Approve with the verification statement; needs the checklist and every warning acknowledged."""
-    assignment = _require_assigned_verifier(declaration, verifier)
-    problems = missing_for_approval(declaration, assignment)
-    if problems:
-        raise ReviewIncomplete(_("The review is not complete yet."), problems)
-    if not statement.strip():
-        raise DomainError(_("The verification statement cannot be empty."), [Finding(ERROR, "field", "", field="statement")])
+    """Approve with the verification statement; needs the checklist and every warning acknowledged.
+    The statement names the accreditation valid at this moment, which is locked until the approval commits."""
     with transaction.atomic():
+        assignment, accreditation = authorize_verifier(declaration, verifier, lock=True)
+        problems = missing_for_approval(declaration, assignment)
+        if problems:
+            raise ReviewIncomplete(_("The review is not complete yet."), problems)
+        if not statement.strip():
+            raise DomainError(_("The verification statement cannot be empty."), [Finding(ERROR, "field", "", field="statement")])
         declaration = workflow.transition(declaration, Status.APPROVED, actor=verifier, comment=_("Approved."))
         VerificationStatement.objects.create(
             declaration=declaration,
             verifier=verifier,
             verifier_name=verifier.get_full_name() or verifier.username,
-            body_name=assignment.accreditation.body.name,
-            body_website=assignment.accreditation.body.website,
-            accreditation_number=assignment.accreditation.number,
-            accredited_by=assignment.accreditation.accredited_by,
+            body_name=accreditation.body.name,
+            body_website=accreditation.body.website,
+            accreditation_number=accreditation.number,
+            accredited_by=accreditation.accredited_by,
             kind=kind,
             statement=statement.strip(),
             follow_up=follow_up,

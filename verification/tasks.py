@@ -1,13 +1,14 @@
 """Thin tasks: ids in, one domain call. acks_late + reject_on_worker_lost (settings) make a killed
 worker's task come back; the domain functions make running twice harmless."""
 
+import smtplib
+
 from celery import shared_task
 from django.db import OperationalError
 
-from declarations.models import AuditEntry, Declaration
+from declarations.models import Declaration
 
 from . import checks, notifications
-from .models import Assignment
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 5}
 
@@ -30,11 +31,16 @@ def sweep_stuck_checks() -> list[int]:
     return ids
 
 
-@shared_task(name="verification.tasks.notify_transition", **RETRY)
-def notify_transition(audit_entry_id: int) -> list[str]:
-    return notifications.notify_transition(AuditEntry.objects.get(pk=audit_entry_id))
+# An SMTP failure is expected now and then: the row stays pending and the sweeper sends it later.
+@shared_task(name="verification.tasks.send_email", throws=(smtplib.SMTPException, OSError), **RETRY)
+def send_email(outbox_message_id: int) -> list[str]:
+    return notifications.deliver(outbox_message_id)
 
 
-@shared_task(name="verification.tasks.notify_assignment", **RETRY)
-def notify_assignment(assignment_id: int) -> list[str]:
-    return notifications.notify_assignment(Assignment.objects.select_related("declaration", "verifier").get(pk=assignment_id))
+@shared_task(name="verification.tasks.sweep_outbox")
+def sweep_outbox() -> list[int]:
+    """Beat: queue again the e-mails owed whose task was never queued, was lost or failed."""
+    ids = notifications.pending()
+    for message_id in ids:
+        send_email.delay(message_id)
+    return ids

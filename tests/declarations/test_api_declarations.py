@@ -55,8 +55,9 @@ def test_text_fields_refuse_numbers_instead_of_storing_their_text(client_for, ma
     )
     assert response.status_code == 400, response.json()
     assert {f["field"] for f in response.json()["error"]["findings"]} == {"data_quality", "lca_practitioner"}
+    before = declaration.data_quality
     declaration.refresh_from_db()
-    assert declaration.data_quality == ""
+    assert declaration.data_quality == before  # unchanged: nothing half-saved
 
 
 def test_other_mill_gets_404(client_for, make_declaration, mill_bob):

@@ -205,7 +205,7 @@ def test_editor_shows_errors_next_to_fields_and_saves_nothing(mill_alice):
             product_name="", recycled_content="150", **{"plants-0-country": "China", "plants-0-olc": "by the river", "scenario-A4_km": "-5"}
         ),
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert Declaration.objects.count() == 0
     html = response.content.decode()
     for field_id in ("id_product_name", "id_recycled_content", "id_plants-0-country", "id_plants-0-olc", "id_scenario-A4_km"):
@@ -236,7 +236,7 @@ def test_editor_refuses_a_submitted_declaration_in_words(make_declaration, mill_
     assert "read-only" in page
     assert "Save changes" not in page
     response = client.post(f"/declarations/{declaration.pk}/edit/", editor_post(product_name="changed"))
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "only a draft (or one with changes requested) can be changed" in response.content.decode()
     declaration.refresh_from_db()
     assert declaration.product_name == "Reinforcing steel B500B"
