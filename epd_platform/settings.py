@@ -8,6 +8,7 @@ with DEBUG=False and real secrets (see docs/operations.md).
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -175,6 +176,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Keys live under var/keys in the embedded default; production mounts them (docs/operations.md).
 SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
+# The CRL every certificate names (default: SITE_URL/api/v1/keys/root.crl), how long each CRL is valid (it is
+# re-issued from the offline root before then), and when the embedded default renews its own.
+PKI_CRL_URL = os.environ.get("PKI_CRL_URL", "")
+PKI_CRL_VALIDITY = timedelta(days=env_int("PKI_CRL_VALIDITY_DAYS", 365))
+PKI_CRL_RENEW_BEFORE = timedelta(days=30)
+# RFC 3161 time stamps: empty means the platform's own TSA, in-process. An outside TSA needs its root trusted.
+TSA_URL = os.environ.get("TSA_URL", "")
+TSA_ROOT_CERT_FILE = os.environ.get("TSA_ROOT_CERT_FILE", "")
+TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
