@@ -305,6 +305,8 @@ def rotate_signing_key(root_dir: Path | None = None, passphrase: bytes | None = 
         manifest["keys"].append({"kid": new_kid, "created": now, "retired": None})
         manifest["current"] = new_kid
         _write_manifest(directory, manifest)
+        # A retired key only verifies, and its certificate is enough for that: the private key goes.
+        (directory / f"signing-{old_kid}.key.pem").unlink(missing_ok=True)
     return old_kid, new_kid
 
 

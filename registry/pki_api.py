@@ -78,4 +78,4 @@ class TimeStampView(RateLimited):
             _ = query.native  # parses it all now, so a broken request fails here and not in the TSA
         except (ValueError, TypeError) as exc:
             raise exceptions.ParseError(f"the body is not a DER TimeStampReq (RFC 3161): {exc}") from exc
-        return Response(keyring().timestamper.respond(query).dump())
+        return Response(keyring().timestamper.respond(query))

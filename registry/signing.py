@@ -351,8 +351,8 @@ def _verify_lta(signature, last_timestamp) -> Verdict:
     status = result.api_status
     if status is None:
         return refused(f"the signature cannot be checked ({result.failure_msg})")
-    reasons = _integrity_reasons(signature, status)
     key = ring.key_for_certificate(status.signing_cert.dump() if status.signing_cert is not None else b"")
+    reasons = _integrity_reasons(signature, status, key)
     timestamped_at = status.timestamp_validity.timestamp if status.timestamp_validity else None
     if not reasons and result.ades_subindic != AdESPassed.OK:
         if result.ades_subindic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE) and key and key.revoked:
@@ -380,10 +380,10 @@ def _verify_legacy(signature) -> Verdict:
         status = validate_pdf_signature(signature, signer_validation_context=context, key_usage_settings=usage)
     except Exception as exc:
         return refused(f"the signature cannot be read or checked ({exc})")
-    reasons = _integrity_reasons(signature, status)
+    key = ring.key_for_certificate(status.signing_cert.dump() if status.signing_cert is not None else b"")
+    reasons = _integrity_reasons(signature, status, key)
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         reasons.append("bytes were added after the signature (an incremental update): the signature does not cover the whole file")
-    key = ring.key_for_certificate(status.signing_cert.dump() if status.signing_cert is not None else b"")
     if key and key.revoked and not reasons:
         reasons.append(_revoked_reason(key, "this legacy (PAdES B-B) signature has no time stamp to show it was made before then"))
     if not status.bottom_line and not reasons:
@@ -391,7 +391,7 @@ def _verify_legacy(signature) -> Verdict:
     return _pdf_verdict(status, reasons, key, None, LEVEL_LEGACY)
 
 
-def _integrity_reasons(signature, status) -> list[str]:
+def _integrity_reasons(signature, status, key: SigningKey | None) -> list[str]:
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.fields import MDPPerm
 
@@ -402,7 +402,7 @@ def _integrity_reasons(signature, status) -> list[str]:
     elif not status.valid:
         reasons.append("the signature value does not match the signed bytes")
     elif not status.trusted:
-        reasons.append(_untrusted(status))
+        reasons.append(_untrusted(status, key))
     level = getattr(status, "modification_level", None)
     if level is not None and level not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
         reasons.append("bytes were added after the signature (an incremental update that is neither validation data nor a time stamp)")
@@ -413,8 +413,11 @@ def _integrity_reasons(signature, status) -> list[str]:
     return reasons
 
 
-def _untrusted(status) -> str:
+def _untrusted(status, key: SigningKey | None = None) -> str:
     problem = status.trust_problem_indic.name if getattr(status, "trust_problem_indic", None) else "untrusted"
+    if key is not None and key.revoked and "REVOKED" in problem:
+        stamped = status.timestamp_validity.timestamp.isoformat() if getattr(status, "timestamp_validity", None) else "unknown"
+        return _revoked_reason(key, f"the signature was time-stamped later (at {stamped}) or not at all")
     return f"the signing certificate is not trusted under the platform's root certificate ({problem})"
 
 

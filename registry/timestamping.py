@@ -55,14 +55,16 @@ class PlatformTimeStamper(TimeStamper):
         choices = [cms.CertificateChoices({"certificate": c}) for c in certificates]
         self._certificates = cms.CertificateSet.load(cms.CertificateSet(choices).dump())
 
-    def respond(self, request: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        """A granted response with a token over the request's imprint, or a rejection saying why."""
+    def respond(self, request: tsp.TimeStampReq) -> bytes:
+        """A TimeStampResp (DER): granted with a token over the request's imprint, or a rejection saying why."""
         try:
             token = self.token(request)
         except TimeStampRefused as refusal:
             status = {"status": "rejection", "status_string": [str(refusal)], "fail_info": tsp.PKIFailureInfo({refusal.failure})}
-            return tsp.TimeStampResp({"status": tsp.PKIStatusInfo(status)})
-        return tsp.TimeStampResp({"status": tsp.PKIStatusInfo({"status": "granted"}), "time_stamp_token": token})
+            # asn1crypto's TimeStampResp insists on a token, which RFC 3161 makes optional: encode the
+            # SEQUENCE { PKIStatusInfo } by hand.
+            return _sequence(tsp.PKIStatusInfo(status).dump())
+        return tsp.TimeStampResp({"status": tsp.PKIStatusInfo({"status": "granted"}), "time_stamp_token": token}).dump()
 
     def token(self, request: tsp.TimeStampReq) -> cms.ContentInfo:
         imprint = request["message_imprint"]
@@ -113,10 +115,26 @@ class PlatformTimeStamper(TimeStamper):
         return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
 
     def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        return self.respond(req)
+        from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+        try:
+            token = self.token(req)
+        except TimeStampRefused as refusal:
+            raise TimestampRequestError(str(refusal)) from refusal
+        return tsp.TimeStampResp({"status": tsp.PKIStatusInfo({"status": "granted"}), "time_stamp_token": token})
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        return self.respond(req)
+        return self.request_tsa_response(req)
+
+
+def _sequence(content: bytes) -> bytes:
+    length = len(content)
+    encoded = (
+        bytes([length])
+        if length < 0x80
+        else bytes([0x80 | ((length.bit_length() + 7) // 8)]) + length.to_bytes((length.bit_length() + 7) // 8, "big")
+    )
+    return b"\x30" + encoded + content
 
 
 def timestamper() -> TimeStamper:
