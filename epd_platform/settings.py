@@ -181,6 +181,9 @@ SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
 PKI_CRL_URL = os.environ.get("PKI_CRL_URL", "")
 PKI_CRL_VALIDITY = timedelta(days=env_int("PKI_CRL_VALIDITY_DAYS", 365))
 PKI_CRL_RENEW_BEFORE = timedelta(days=30)
+# The embedded default creates a root CA in SIGNING_KEY_DIR on first use. Production (DEBUG=False) does not:
+# the root is made offline with `manage.py key_ceremony` (docs/operations.md).
+PKI_EMBEDDED_ROOT = env_bool("PKI_EMBEDDED_ROOT", DEBUG)
 # RFC 3161 time stamps: empty means the platform's own TSA, in-process. An outside TSA needs its root trusted.
 TSA_URL = os.environ.get("TSA_URL", "")
 TSA_ROOT_CERT_FILE = os.environ.get("TSA_ROOT_CERT_FILE", "")

@@ -347,6 +347,11 @@ def issue_crl(root_dir: Path | None = None, passphrase: bytes | None = None) -> 
 
 
 def _initialise(directory: Path) -> None:
+    if not settings.PKI_EMBEDDED_ROOT:
+        raise SigningKeyError(
+            f"no keys in {directory}: run `manage.py key_ceremony --root-dir <removable media>` (docs/operations.md), "
+            "or set PKI_EMBEDDED_ROOT=True to keep a root key online as the embedded default does"
+        )
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _locked(directory):
         if (directory / MANIFEST).exists():

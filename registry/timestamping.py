@@ -137,12 +137,18 @@ def _sequence(content: bytes) -> bytes:
     return b"\x30" + encoded + content
 
 
+_outside: dict[str, TimeStamper] = {}
+
+
 def timestamper() -> TimeStamper:
     """Who time-stamps the platform's signatures: settings.TSA_URL if set, else the platform's own TSA, in-process."""
     if settings.TSA_URL:
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
-        return HTTPTimeStamper(settings.TSA_URL, timeout=settings.TSA_TIMEOUT)
+        # One per URL: pyHanko learns the TSA's certificates from a first token and keeps them.
+        if settings.TSA_URL not in _outside:
+            _outside[settings.TSA_URL] = HTTPTimeStamper(settings.TSA_URL, timeout=settings.TSA_TIMEOUT)
+        return _outside[settings.TSA_URL]
     from .pki import keyring
 
     return keyring().timestamper

@@ -5,8 +5,8 @@ fetched from a network: the files carry their validation data, and the current C
 """
 
 import asyncio
-import json
 import hashlib
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -358,3 +358,18 @@ def test_a_legacy_pades_b_b_pdf_still_verifies_until_its_key_is_revoked(pdf, key
     pki.revoke_signing_key(ring.current_kid, reason="keyCompromise")
     refused = signing.verify_pdf(legacy)
     assert not refused.authentic and "no time stamp" in refused.reasons[0]
+
+
+def test_signing_uses_the_tsa_named_by_tsa_url(pdf, live_server, settings, client):
+    """An outside RFC 3161 client (pyHanko's, over HTTP) gets its tokens from the platform's TSA endpoint."""
+    settings.SITE_URL = live_server.url
+    settings.TSA_URL = f"{live_server.url}/api/v1/tsa"
+    signed = signing.sign_pdf(pdf)
+    verdict = signing.verify_pdf(signed)
+    assert verdict.authentic and verdict.level == signing.LEVEL_LTA, verdict.reasons
+    token = PdfFileReader(BytesIO(signed)).embedded_regular_signatures[0].signer_info["unsigned_attrs"][0]["values"][0]
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["nonce"].native is not None  # a network client sends a nonce; the in-process one needs none
+    settings.TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens there: publishing fails instead of signing without a time stamp
+    with pytest.raises(Exception, match=r"(?i)timestamp|connect"):
+        signing.sign_pdf(pdf)
