@@ -363,7 +363,10 @@ def _upgrade(directory: Path) -> None:
     """A key directory from before time stamps and CRLs (no TSA in keys.json): issue the TSA and the CRL, and a
     new signing key whose certificate names the CRL. Only possible where the root key is (the embedded default)."""
     if not (directory / ROOT_KEY).exists():
-        raise SigningKeyError(f"{directory} has no time-stamping key; run rotate_signing_key --root-dir <offline root> once")
+        raise SigningKeyError(
+            f"{directory} has no time-stamping key and no root key to issue one: put root-ca.key.pem back for one start "
+            "(docs/operations.md, deployments from before time stamps)"
+        )
     root = load_root(directory)
     with _locked(directory):
         manifest = _read_manifest(directory)

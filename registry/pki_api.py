@@ -7,6 +7,7 @@ from rest_framework import exceptions, parsers, permissions, renderers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from . import timestamping
 from .pki import keyring
 from .throttles import RateLimited
 
@@ -79,3 +80,29 @@ class TimeStampView(RateLimited):
         except (ValueError, TypeError) as exc:
             raise exceptions.ParseError(f"the body is not a DER TimeStampReq (RFC 3161): {exc}") from exc
         return Response(keyring().timestamper.respond(query))
+
+
+class TimeStampTokenRenderer(BinaryRenderer):
+    media_type = "application/timestamp-token"  # no registered type for a bare token; named as OpenSSL's .tst
+    format = "tst"
+
+
+@extend_schema(
+    summary="The RFC 3161 time stamp over a published JWS",
+    description="Addressed by the SHA-256 of the JWS file (the digest the version's artefact list and the log "
+    "give for epd.jws and openepd.jws). A TimeStampToken (DER CMS SignedData) whose imprint is SHA-256 of the "
+    "JWS's base64url signature value.",
+    responses={(200, "application/timestamp-token"): OpenApiTypes.BINARY, 404: OpenApiTypes.OBJECT},
+)
+class TimeStampTokenView(RateLimited):
+    permission_classes = [permissions.AllowAny]
+    renderer_classes = [TimeStampTokenRenderer]
+
+    def get(self, request: Request, digest: str) -> Response:
+        from django.core.files.storage import default_storage
+
+        path = timestamping.path_for_digest(digest)
+        if not default_storage.exists(path):
+            raise exceptions.NotFound("no time stamp for a JWS with this SHA-256")
+        with default_storage.open(path, "rb") as handle:
+            return Response(handle.read(), headers={"Content-Disposition": f'attachment; filename="{digest}.tst"'})

@@ -209,7 +209,10 @@ def check_jws_timestamp(token: bytes, jws: str) -> TokenCheck:
 
 def token_path(jws: bytes) -> str:
     """Stored by the SHA-256 of the JWS file: the digest the artefact list and the log already give for it."""
-    digest = hashlib.sha256(jws.strip()).hexdigest()
+    return path_for_digest(hashlib.sha256(jws.strip()).hexdigest())
+
+
+def path_for_digest(digest: str) -> str:
     return f"timestamps/{digest[:2]}/{digest}.tst"
 
 

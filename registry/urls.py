@@ -9,6 +9,7 @@ api_urlpatterns: list = [
     path("keys/root.pem", log_api.RootCertificateView.as_view(), name="keys-root-pem"),
     path("keys/root.crl", pki_api.CrlView.as_view(), name="keys-root-crl"),
     path("tsa", pki_api.TimeStampView.as_view(), name="tsa"),
+    re_path(r"^timestamps/(?P<digest>[0-9a-f]{64})\.tst$", pki_api.TimeStampTokenView.as_view(), name="jws-timestamp"),
     path("log/tree-head", log_api.TreeHeadView.as_view(), name="log-tree-head"),
     path("log/entries", log_api.EntriesView.as_view(), name="log-entries"),
     path("log/proof/inclusion", log_api.InclusionProofView.as_view(), name="log-proof-inclusion"),

@@ -259,7 +259,9 @@ def test_published_jws_are_time_stamped_and_the_verify_endpoint_reports_it(publi
     number = publication.registration_number
     document = b"".join(client.get(f"/api/v1/epds/{number}/epd.json").streaming_content)
     jws = b"".join(client.get(f"/api/v1/epds/{number}/epd.jws").streaming_content)
-    assert timestamping.stored_jws_token(jws) is not None
+    token = client.get(f"/api/v1/timestamps/{hashlib.sha256(jws).hexdigest()}.tst")
+    assert token.status_code == 200 and signing.verify_json(document, jws.decode(), token.content).authentic
+    assert client.get(f"/api/v1/timestamps/{'0' * 64}.tst").status_code == 404
     answer = client.post("/api/v1/verify/", {"document": upload("epd.json", document), "signature": upload("epd.jws", jws)}).json()
     assert answer["authentic"] and answer["signature_level"] == signing.LEVEL_JWS_TIMESTAMPED and answer["timestamped_at"]
     pdf = b"".join(client.get(f"/api/v1/epds/{number}/document.pdf").streaming_content)
@@ -373,3 +375,33 @@ def test_signing_uses_the_tsa_named_by_tsa_url(pdf, live_server, settings, clien
     settings.TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens there: publishing fails instead of signing without a time stamp
     with pytest.raises(Exception, match=r"(?i)timestamp|connect"):
         signing.sign_pdf(pdf)
+
+
+def test_a_key_directory_from_before_time_stamps_is_upgraded_and_its_old_signatures_still_verify(pdf, key_dir):
+    """The layout of the previous release: root, signing key, keys.json, no TSA and no CRL."""
+    old_kid = signing.keyring().current_kid
+    metadata = PdfSignatureMetadata(
+        field_name=signing.SIGNATURE_FIELD, subfilter=SigSeedSubFilter.PADES, certify=True, docmdp_permissions=MDPPerm.NO_CHANGES
+    )
+    legacy = PdfSigner(metadata, signer=signing.keyring().pdf_signer).sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf))).getvalue()
+    legacy_jws = signing.sign_json(DOCUMENT)
+    manifest = json.loads((key_dir / "keys.json").read_text())
+    del manifest["tsa"]
+    (key_dir / "keys.json").write_text(json.dumps(manifest))
+    for name in ("tsa.key.pem", "tsa.cert.pem", "root.crl"):
+        (key_dir / name).unlink()
+    signing.reload_keys()
+
+    ring = signing.keyring()
+    assert ring.current_kid != old_kid and ring.keys[old_kid].status == "retired"
+    assert (key_dir / "tsa.cert.pem").exists() and (key_dir / "root.crl").exists()
+    assert signing.verify_pdf(legacy).level == signing.LEVEL_LEGACY and signing.verify_pdf(legacy).authentic
+    assert signing.verify_json(DOCUMENT, legacy_jws).authentic
+    assert signing.verify_pdf(signing.sign_pdf(pdf)).level == signing.LEVEL_LTA
+
+
+def test_production_refuses_to_create_a_root_online(settings, key_dir):
+    settings.PKI_EMBEDDED_ROOT = False
+    with pytest.raises(pki.SigningKeyError, match="key_ceremony"):
+        signing.keyring()
+    assert not key_dir.exists()
