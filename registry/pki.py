@@ -181,9 +181,10 @@ def keyring() -> KeyRing:
         if cached and cached[0] == stamp:
             return cached[1]
     ring = _load(directory)
-    if ring.crl.next_update_utc - _now() < settings.PKI_CRL_RENEW_BEFORE and (directory / ROOT_KEY).exists():
+    renew_before = min(settings.PKI_CRL_RENEW_BEFORE, settings.PKI_CRL_VALIDITY / 2)
+    if ring.crl.next_update_utc - _now() < renew_before and (directory / ROOT_KEY).exists():
         issue_crl(directory)  # the embedded default keeps its own CRL fresh; production runs issue_crl
-        return keyring()
+        ring = _load(directory)
     with _cache_lock:
         _cache[directory] = (_stamp(directory), ring)
     return ring

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -29,6 +30,16 @@ from . import timestamping
 from .pki import SigningKey, SigningKeyError, jwk_thumbprint, keyring, reload_keys, rotate_signing_key  # noqa: F401 (the keys' API)
 from .pki import b64url as _b64url
 from .pki import public_members as _public_members
+
+
+class _NoFetchWarning(logging.Filter):
+    """pyHanko warns on every signature that it may not fetch revocation data: with our CRL at hand it needs none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchWarning())
 
 JWS_HEADER_TYPE = "JOSE"
 MAX_JWS_LENGTH = 4096
@@ -272,8 +283,6 @@ def sign_pdf(pdf_bytes: bytes) -> bytes:
 def _signing_context():
     """What pyHanko checks the chains against before signing, and what it embeds: our root and CRL. An outside
     TSA (settings.TSA_URL) brings its own root (TSA_ROOT_CERT_FILE) and revocation data, fetched."""
-    import logging
-
     from pyhanko_certvalidator import ValidationContext
 
     ring = keyring()
@@ -282,8 +291,6 @@ def _signing_context():
         from pyhanko.keys import load_certs_from_pemder
 
         roots += list(load_certs_from_pemder([str(settings.TSA_ROOT_CERT_FILE)]))
-    # pyHanko warns on every signature that it may not fetch: with our CRL at hand it needs nothing else.
-    logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
     return ValidationContext(trust_roots=roots, crls=[ring.crl_asn1], allow_fetching=bool(settings.TSA_URL), revocation_mode="require")
 
 
