@@ -7,11 +7,22 @@ from rest_framework import exceptions, parsers, permissions, renderers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from declarations.api import ERROR_SCHEMA
+
 from . import timestamping
 from .pki import keyring
 from .throttles import RateLimited
 
 MAX_QUERY_BYTES = 1024  # an RFC 3161 request with a SHA-512 imprint, a policy and a nonce is ~150 bytes
+
+
+class JsonErrors:
+    """Errors (400, 404, 429) as the JSON the rest of the API answers, not in the binary type of a success."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
 
 
 class BinaryRenderer(renderers.BaseRenderer):
@@ -51,7 +62,7 @@ class TimeStampQueryParser(parsers.BaseParser):
     "their revocation time and reason.",
     responses={(200, "application/pkix-crl"): OpenApiTypes.BINARY},
 )
-class CrlView(RateLimited):
+class CrlView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
     renderer_classes = [CrlRenderer]
 
@@ -65,9 +76,9 @@ class CrlView(RateLimited):
     "TimeStampResp (`application/timestamp-reply`). Imprints: SHA-256, SHA-384 or SHA-512. The TSA "
     "certificate (extended key usage timeStamping) chains to the platform root (keys/root.pem).",
     request={"application/timestamp-query": OpenApiTypes.BINARY},
-    responses={(200, "application/timestamp-reply"): OpenApiTypes.BINARY},
+    responses={(200, "application/timestamp-reply"): OpenApiTypes.BINARY, 400: ERROR_SCHEMA},
 )
-class TimeStampView(RateLimited):
+class TimeStampView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []  # a TSA client sends no cookie or token, and needs no CSRF token
     parser_classes = [TimeStampQueryParser]
@@ -77,9 +88,14 @@ class TimeStampView(RateLimited):
         try:
             query = tsp.TimeStampReq.load(request.data)
             _ = query.native  # parses it all now, so a broken request fails here and not in the TSA
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:  # bytes from anywhere can break the DER parser in many ways; each is a bad request
             raise exceptions.ParseError(f"the body is not a DER TimeStampReq (RFC 3161): {exc}") from exc
-        return Response(keyring().timestamper.respond(query))
+        timestamper = keyring().timestamper
+        try:
+            reply = timestamper.respond(query)
+        except (ValueError, TypeError, KeyError) as exc:  # a well-formed request with values asn1crypto cannot encode
+            raise exceptions.ParseError(f"the TimeStampReq cannot be answered: {exc}") from exc
+        return Response(reply)
 
 
 class TimeStampTokenRenderer(BinaryRenderer):
@@ -92,9 +108,9 @@ class TimeStampTokenRenderer(BinaryRenderer):
     description="Addressed by the SHA-256 of the JWS file (the digest the version's artefact list and the log "
     "give for epd.jws and openepd.jws). A TimeStampToken (DER CMS SignedData) whose imprint is SHA-256 of the "
     "JWS's base64url signature value.",
-    responses={(200, "application/timestamp-token"): OpenApiTypes.BINARY, 404: OpenApiTypes.OBJECT},
+    responses={(200, "application/timestamp-token"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
 )
-class TimeStampTokenView(RateLimited):
+class TimeStampTokenView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
     renderer_classes = [TimeStampTokenRenderer]
 
