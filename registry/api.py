@@ -36,7 +36,7 @@ VerdictSerializer = inline_serializer(
         "key_id": serializers.CharField(allow_null=True),
         "successor_version": serializers.IntegerField(allow_null=True),
         "signature_level": serializers.CharField(
-            allow_null=True, help_text="PAdES-B-LTA, PAdES-B-B (legacy), JWS with RFC 3161 time stamp, or JWS (legacy)"
+            allow_null=True, help_text="PAdES-B-LTA; PAdES-B-B (legacy PDFs); JWS with RFC 3161 time stamp; JWS (legacy, no time stamp)"
         ),
         "timestamped_at": serializers.DateTimeField(allow_null=True, help_text="when a time-stamping authority saw the signature"),
     },
