@@ -267,6 +267,8 @@ def test_published_jws_are_time_stamped_and_the_verify_endpoint_reports_it(publi
     pdf = b"".join(client.get(f"/api/v1/epds/{number}/document.pdf").streaming_content)
     answer = client.post("/api/v1/verify/", {"document": upload("document.pdf", pdf)}).json()
     assert answer["authentic"] and answer["signature_level"] == signing.LEVEL_LTA
+    page = client.post("/verify/", {"document": upload("document.pdf", pdf)}).content.decode()
+    assert "PAdES-B-LTA" in page and "time-stamped" in page
     assert publication.artefacts.filter(name=ArtefactName.JSON_SIGNATURE).exists()
 
 
