@@ -139,6 +139,16 @@ class KeyRing:
         return PlatformTimeStamper(self.tsa_certificate, self.tsa_private_key, chain=[self.root])
 
 
+def tsa_trust_roots() -> list[asn1_x509.Certificate]:
+    """Roots trusted for time stamps (not for signatures): the platform root, and an outside TSA's when TSA_URL is set."""
+    roots = [keyring().root_asn1]
+    if settings.TSA_URL and settings.TSA_ROOT_CERT_FILE:
+        from pyhanko.keys import load_certs_from_pemder
+
+        roots += list(load_certs_from_pemder([str(settings.TSA_ROOT_CERT_FILE)]))
+    return roots
+
+
 def as_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from django.conf import settings
 
 from . import timestamping
-from .pki import SigningKey, SigningKeyError, jwk_thumbprint, keyring, reload_keys, rotate_signing_key  # noqa: F401 (the keys' API)
+from .pki import SigningKey, SigningKeyError, jwk_thumbprint, keyring, reload_keys, rotate_signing_key, tsa_trust_roots  # noqa: F401
 from .pki import b64url as _b64url
 from .pki import public_members as _public_members
 
@@ -286,12 +286,9 @@ def _signing_context():
     from pyhanko_certvalidator import ValidationContext
 
     ring = keyring()
-    roots = [ring.root_asn1]
-    if settings.TSA_URL and settings.TSA_ROOT_CERT_FILE:
-        from pyhanko.keys import load_certs_from_pemder
-
-        roots += list(load_certs_from_pemder([str(settings.TSA_ROOT_CERT_FILE)]))
-    return ValidationContext(trust_roots=roots, crls=[ring.crl_asn1], allow_fetching=bool(settings.TSA_URL), revocation_mode="require")
+    return ValidationContext(
+        trust_roots=tsa_trust_roots(), crls=[ring.crl_asn1], allow_fetching=bool(settings.TSA_URL), revocation_mode="require"
+    )
 
 
 def _operator_name() -> str:
@@ -342,6 +339,10 @@ def _verify_lta(signature, last_timestamp) -> Verdict:
         SignatureValidationSpec(
             cert_validation_policy=CertValidationPolicySpec(
                 trust_manager=SimpleTrustManager.build(trust_roots=[ring.root_asn1]),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            ts_cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=tsa_trust_roots()),
                 revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
             ),
             revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),

@@ -181,7 +181,7 @@ def check_jws_timestamp(token: bytes, jws: str) -> TokenCheck:
     from pyhanko.sign.validation.status import TimestampSignatureStatus
     from pyhanko_certvalidator import ValidationContext
 
-    from .pki import keyring
+    from .pki import keyring, tsa_trust_roots
 
     if len(token) > MAX_TOKEN_BYTES:
         return TokenCheck(None, "the time stamp is not an RFC 3161 token (too large)")
@@ -191,7 +191,9 @@ def check_jws_timestamp(token: bytes, jws: str) -> TokenCheck:
         if info["content_type"].native != "signed_data":
             raise ValueError("not SignedData")
         ring = keyring()
-        context = ValidationContext(trust_roots=[ring.root_asn1], crls=[ring.crl_asn1], allow_fetching=False, revocation_mode="require")
+        context = ValidationContext(
+            trust_roots=tsa_trust_roots(), crls=[ring.crl_asn1], allow_fetching=bool(settings.TSA_URL), revocation_mode="require"
+        )
         status = TimestampSignatureStatus(
             **asyncio.run(validate_tst_signed_data(signed_data, context, lambda _algorithm: jws_imprint(jws)))
         )
