@@ -20,43 +20,11 @@ PASSWORD = "demo-pass-2026"
 
 ORGANIZATIONS = [
     # name, name_zh, kind, country, city, address, website (openEPD names organisations by its domain; .example is reserved)
-    (
-        "Huadong Iron & Steel Co.",
-        "华东钢铁股份有限公司",
-        "producer",
-        "CN",
-        "Shanghai",
-        "1 Steel Road, Baoshan District, Shanghai",
-        "https://huadong-steel.example",
-    ),
-    (
-        "Jiangnan Rebar Mill",
-        "江南钢筋有限公司",
-        "producer",
-        "CN",
-        "Changzhou",
-        "88 Binjiang Road, Changzhou, Jiangsu",
-        "https://jiangnan-rebar.example",
-    ),
+    ("Huadong Iron & Steel Co.", "华东钢铁股份有限公司", "producer", "CN", "Shanghai", "1 Steel Road, Baoshan District, Shanghai", "https://huadong-steel.example"),
+    ("Jiangnan Rebar Mill", "江南钢筋有限公司", "producer", "CN", "Changzhou", "88 Binjiang Road, Changzhou, Jiangsu", "https://jiangnan-rebar.example"),
     ("Iberia Perfiles S.A.", "", "producer", "ES", "Bilbao", "Polígono Industrial 12, 48950 Bilbao", "https://www.iberia-perfiles.example"),
-    (
-        "Veritas Certification GmbH",
-        "",
-        "verification_body",
-        "DE",
-        "Berlin",
-        "Friedrichstraße 100, 10117 Berlin",
-        "https://veritas-certification.example",
-    ),
-    (
-        "SinoCert LCA Services",
-        "中认生命周期评价服务中心",
-        "verification_body",
-        "CN",
-        "Beijing",
-        "Haidian District, Beijing",
-        "https://sinocert-lca.example",
-    ),
+    ("Veritas Certification GmbH", "", "verification_body", "DE", "Berlin", "Friedrichstraße 100, 10117 Berlin", "https://veritas-certification.example"),
+    ("SinoCert LCA Services", "中认生命周期评价服务中心", "verification_body", "CN", "Beijing", "Haidian District, Beijing", "https://sinocert-lca.example"),
     ("Steel EPD Programme", "钢铁EPD项目运营方", "operator", "CH", "Geneva", "Rue du Rhône 1, 1204 Geneva", ""),
 ]
 
