@@ -352,6 +352,7 @@ def issue_crl(root_dir: Path | None = None, passphrase: bytes | None = None) -> 
     """Sign a fresh CRL (every revoked key, the next CRL number) and store it as root.crl. Production runs this
     from the offline root before the current CRL's next update (docs/operations.md)."""
     directory = key_dir()
+    keyring()  # a directory from before time stamps is upgraded first
     root = load_root(root_dir or directory, passphrase)
     with _locked(directory):
         return _write_crl(directory, root, _read_manifest(directory))
