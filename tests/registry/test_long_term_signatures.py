@@ -215,7 +215,7 @@ def test_a_signature_made_with_a_key_after_its_revocation_fails_and_one_made_bef
     assert jwk["status"] == "revoked" and jwk["revocation_reason"] == "keyCompromise"
 
 
-def test_the_platform_refuses_to_sign_with_a_revoked_key(pdf, key_dir):
+def test_revoking_the_current_key_rotates_and_signing_goes_on_with_the_new_one(pdf, key_dir):
     kid = signing.keyring().current_kid
     pki.revoke_signing_key(kid, reason="superseded")
     assert signing.keyring().current_kid != kid
