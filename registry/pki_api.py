@@ -76,7 +76,7 @@ class CrlView(JsonErrors, RateLimited):
     "TimeStampResp (`application/timestamp-reply`). Imprints: SHA-256, SHA-384 or SHA-512. The TSA "
     "certificate (extended key usage timeStamping) chains to the platform root (keys/root.pem).",
     request={"application/timestamp-query": OpenApiTypes.BINARY},
-    responses={(200, "application/timestamp-reply"): OpenApiTypes.BINARY, 400: ERROR_SCHEMA},
+    responses={(200, "application/timestamp-reply"): OpenApiTypes.BINARY, (400, "application/json"): ERROR_SCHEMA},
 )
 class TimeStampView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
@@ -108,7 +108,7 @@ class TimeStampTokenRenderer(BinaryRenderer):
     description="Addressed by the SHA-256 of the JWS file (the digest the version's artefact list and the log "
     "give for epd.jws and openepd.jws). A TimeStampToken (DER CMS SignedData) whose imprint is SHA-256 of the "
     "JWS's base64url signature value.",
-    responses={(200, "application/timestamp-token"): OpenApiTypes.BINARY, 404: ERROR_SCHEMA},
+    responses={(200, "application/timestamp-token"): OpenApiTypes.BINARY, (404, "application/json"): ERROR_SCHEMA},
 )
 class TimeStampTokenView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
