@@ -8,6 +8,7 @@ with DEBUG=False and real secrets (see docs/operations.md).
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -165,6 +166,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure as its own row (admin: Access failures), beside the counters
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts are still logged
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"  # each role lands on its own work: mills, verifiers, operators
 LOGOUT_REDIRECT_URL = "home"
@@ -211,6 +213,18 @@ FILE_UPLOAD_HANDLERS = [
 
 # Keys live under var/keys in the embedded default; production mounts them (docs/operations.md).
 SIGNING_KEY_DIR = Path(os.environ.get("SIGNING_KEY_DIR", VAR_DIR / "keys"))
+# The CRL every certificate names (default: SITE_URL/api/v1/keys/root.crl), how long each CRL is valid (it is
+# re-issued from the offline root before then), and when the embedded default renews its own.
+PKI_CRL_URL = os.environ.get("PKI_CRL_URL", "")
+PKI_CRL_VALIDITY = timedelta(days=env_int("PKI_CRL_VALIDITY_DAYS", 365))
+PKI_CRL_RENEW_BEFORE = timedelta(days=30)
+# The embedded default creates a root CA in SIGNING_KEY_DIR on first use. Production (DEBUG=False) does not:
+# the root is made offline with `manage.py key_ceremony` (docs/operations.md).
+PKI_EMBEDDED_ROOT = env_bool("PKI_EMBEDDED_ROOT", DEBUG)
+# RFC 3161 time stamps: empty means the platform's own TSA, in-process. An outside TSA needs its root trusted.
+TSA_URL = os.environ.get("TSA_URL", "")
+TSA_ROOT_CERT_FILE = os.environ.get("TSA_ROOT_CERT_FILE", "")
+TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
 
 # The transparency log's checkpoints (registry/checkpoint.py, C2SP signed notes). The origin names the log to
 # witnesses and monitors: never change it once checkpoints are published. The Ed25519 note key is made on first

@@ -47,6 +47,10 @@ VerdictSerializer = inline_serializer(
             help_text="set when the log fails its checks, or the registry's database disagrees with the log: "
             "the status is then the log's (or null), never the database's",
         ),
+        "signature_level": serializers.CharField(
+            allow_null=True, help_text="PAdES-B-LTA; PAdES-B-B (legacy PDFs); JWS with RFC 3161 time stamp; JWS (legacy, no time stamp)"
+        ),
+        "timestamped_at": serializers.DateTimeField(allow_null=True, help_text="when a time-stamping authority saw the signature"),
     },
 )
 
@@ -54,6 +58,9 @@ VerdictSerializer = inline_serializer(
 class VerifyInputSerializer(serializers.Serializer):
     document = serializers.FileField(help_text="the EPD as a PDF, or its JSON (epd.json or openepd.json)")
     signature = serializers.FileField(required=False, help_text="for a JSON: its detached JWS (epd.jws or openepd.jws)")
+    timestamp = serializers.FileField(
+        required=False, help_text="for a JSON: the RFC 3161 token over its JWS; by default the registry's stored one"
+    )
 
 
 @extend_schema(
@@ -93,15 +100,16 @@ class VerifyView(RateLimited):
     def post(self, request: Request) -> Response:
         serializer = VerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        files = [serializer.validated_data["document"], serializer.validated_data.get("signature")]
+        data = serializer.validated_data
+        files = [data["document"], data.get("signature"), data.get("timestamp")]
         for upload in filter(None, files):
             if upload.size > MAX_VERIFY_BYTES:
                 raise FileTooLarge(
                     _("%(name)s is %(size).1f MB; the limit is %(limit).0f MB.")
                     % {"name": upload.name, "size": upload.size / 1e6, "limit": MAX_VERIFY_BYTES / 1e6}
                 )
-        document, signature = (upload.read() if upload else None for upload in files)
-        return Response(verify_upload(document, signature).as_dict())
+        document, signature, timestamp = (upload.read() if upload else None for upload in files)
+        return Response(verify_upload(document, signature, timestamp).as_dict())
 
 
 class StatusChangeSerializer(serializers.Serializer):

@@ -140,6 +140,7 @@ class Auditor:
         """None if pyHanko finds the PDF signed under the root certificate published in the JWKS x5c."""
         from asn1crypto import x509 as asn1_x509
         from pyhanko.pdf_utils.reader import PdfFileReader
+        from pyhanko.sign.diff_analysis import ModificationLevel
         from pyhanko.sign.validation import validate_pdf_signature
         from pyhanko.sign.validation.status import SignatureCoverageLevel
         from pyhanko_certvalidator import ValidationContext
@@ -147,17 +148,23 @@ class Auditor:
         # The last certificate of each key's x5c chain is the registry's root.
         trust = [asn1_x509.Certificate.load(base64.b64decode(der)) for der in {key["x5c"][-1] for key in self.jwks}]
         try:
-            signatures = PdfFileReader(BytesIO(content), strict=False).embedded_regular_signatures
+            reader = PdfFileReader(BytesIO(content), strict=False)
+            signatures = reader.embedded_regular_signatures
             if not signatures:
                 return "the PDF carries no signature"
             status = validate_pdf_signature(
                 signatures[0], signer_validation_context=ValidationContext(trust_roots=trust, allow_fetching=False)
             )
+            # PAdES B-LTA: after the signature come only the validation data and a document time stamp, which
+            # must then cover the whole file. A legacy B-B signature covers the whole file itself.
+            timestamps = reader.embedded_timestamp_signatures
+            sealed = timestamps[-1].evaluate_signature_coverage() if timestamps else status.coverage
         except Exception as exc:  # a broken upload can make pyHanko raise anything
             return f"the PDF signature cannot be checked ({exc})"
         if not status.bottom_line:
             return f"pyHanko's verdict is negative ({status.summary()})"
-        if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        lta_only = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or status.modification_level == ModificationLevel.LTA_UPDATES
+        if not lta_only or sealed != SignatureCoverageLevel.ENTIRE_FILE:
             return "bytes were added after the signature"
         return None
 

@@ -36,9 +36,13 @@ JWK_SCHEMA = inline_serializer(
         "alg": serializers.ChoiceField(choices=["ES256"]),
         "x5c": serializers.ListField(child=serializers.CharField(), help_text="base64 DER: the key's certificate, then the root"),
         "x5t#S256": serializers.CharField(help_text="base64url SHA-256 of the key's certificate"),
-        "status": serializers.ChoiceField(choices=["current", "retired"]),
+        "status": serializers.ChoiceField(choices=["current", "retired", "revoked"]),
         "created": serializers.DateTimeField(),
-        "retired": serializers.DateTimeField(required=False, help_text="only on retired keys"),
+        "retired": serializers.DateTimeField(required=False, help_text="only on retired (and revoked) keys"),
+        "revoked": serializers.DateTimeField(
+            required=False, help_text="only on revoked keys: signatures time-stamped from then on are not authentic"
+        ),
+        "revocation_reason": serializers.CharField(required=False, help_text="RFC 5280 reason, e.g. keyCompromise"),
     },
 )
 JWKS_SCHEMA = inline_serializer("SigningKeySet", {"keys": serializers.ListField(child=JWK_SCHEMA)})

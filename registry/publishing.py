@@ -23,7 +23,7 @@ from declarations import workflow
 from declarations.models import Declaration
 from declarations.workflow import Status
 
-from . import documents, exports, ilcd_checks, signing, transparency
+from . import documents, exports, ilcd_checks, signing, timestamping, transparency
 from .models import Artefact, ArtefactName, IlcdDataset, LogEvent, Publication, RegistryEntry, RegistryStatus
 from .pdf import machine_readable_files, render_pdf
 
@@ -37,6 +37,7 @@ class Built:
     number: str
     document: dict
     files: dict[str, bytes]  # artefact name → bytes
+    timestamps: dict[str, bytes]  # JWS artefact name → RFC 3161 token over that JWS
 
 
 def build(declaration: Declaration, *, today: date | None = None) -> Built:
@@ -58,7 +59,11 @@ def build(declaration: Declaration, *, today: date | None = None) -> Built:
         ArtefactName.ILCD: exports.ilcd_export(document),
         ArtefactName.ILCD_ZIP: exports.ilcd_archive(document, pdf=pdf),
     }
-    return Built(number=number, document=document, files=files)
+    timestamps = {
+        name: signing.timestamp_json_signature(files[name].decode("ascii"))
+        for name in (ArtefactName.JSON_SIGNATURE, ArtefactName.OPENEPD_SIGNATURE)
+    }
+    return Built(number=number, document=document, files=files, timestamps=timestamps)
 
 
 def store(content: bytes, name: str) -> tuple[str, str]:
@@ -85,6 +90,8 @@ def publish(declaration_id: int) -> Publication | None:
 
     built = build(declaration)
     stored = {name: store(content, name) for name, content in built.files.items()}
+    for name, token in built.timestamps.items():
+        timestamping.save_jws_token(built.files[name], token)
     try:
         return _commit(declaration, built, stored, {name: len(content) for name, content in built.files.items()})
     except IntegrityError:

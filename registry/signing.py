@@ -1,55 +1,56 @@
-"""The platform's signing keys and what is signed with them: PAdES on PDFs, detached JWS on JSON.
+"""What the platform signs and how it is checked: PAdES B-LTA on PDFs, detached JWS (with an RFC 3161 time
+stamp) on JSON. The keys, certificates and CRLs are registry.pki's; the time stamps registry.timestamping's.
 
-Layout of settings.SIGNING_KEY_DIR (created on first use, private keys mode 0600):
-
-    root-ca.key.pem, root-ca.cert.pem       the platform root CA, ECDSA P-256, self-signed
-    signing-<kid>.key.pem, .cert.pem        each signing key (ECDSA P-256) and its certificate from the root
-    keys.json                               which key is current; when each was created and retired
-
-`kid` is the RFC 7638 JWK thumbprint of the signing key. Rotation (`rotate_signing_key`) adds a key
-and marks the previous one retired; retired keys stay in the JWKS and keep verifying old signatures.
+Levels (docs/architecture.md): a PDF published since issue 11 is PAdES B-LTA: its signature carries a
+signature time stamp, and a document time stamp seals the validation data (certificates, the CRL) in the
+DSS, so it validates after its signing certificate expired or its key was revoked, without fetching
+anything. PDFs signed before are PAdES B-B and still verify as the legacy level, as long as their key is
+not revoked. A JWS signed since comes with a time stamp token over its signature value; a JWS without one
+verifies only while its key is not revoked.
 """
 
+import asyncio
 import base64
-import fcntl
 import hashlib
 import json
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import logging
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from datetime import datetime
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import rfc8785
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-MANIFEST = "keys.json"
-MANIFEST_FORMAT = "steel-epd-platform/keys/1"
-ROOT_KEY, ROOT_CERT = "root-ca.key.pem", "root-ca.cert.pem"
-ROOT_VALIDITY = timedelta(days=30 * 365)
-# Longer than an EPD is valid (five years): a PDF signed on the last day before rotation must still check out.
-SIGNING_VALIDITY = timedelta(days=10 * 365)
-CLOCK_SKEW = timedelta(minutes=5)
+from . import timestamping
+from .pki import SigningKey, SigningKeyError, jwk_thumbprint, keyring, reload_keys, rotate_signing_key, tsa_trust_roots  # noqa: F401
+from .pki import b64url as _b64url
+from .pki import public_members as _public_members
+
+
+class _NoFetchWarning(logging.Filter):
+    """pyHanko warns on every signature that it may not fetch revocation data: with our CRL at hand it needs none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchWarning())
+
 JWS_HEADER_TYPE = "JOSE"
 MAX_JWS_LENGTH = 4096
 SIGNATURE_FIELD = "EPDPlatformSignature"
-
-
-class SigningKeyError(RuntimeError):
-    """The key directory is unusable: missing files, a bad manifest, no current key."""
+TIMESTAMP_FIELD = "EPDPlatformDocumentTimestamp"
+# Room for the CMS signature with its chain and signature time stamp (about 3 KB); reserving it spares
+# pyHanko a trial signature to measure the size.
+SIGNATURE_BYTES = 12 * 1024
+LEVEL_LTA, LEVEL_LEGACY = "PAdES-B-LTA", "PAdES-B-B"
+LEVEL_JWS_TIMESTAMPED, LEVEL_JWS = "JWS with RFC 3161 time stamp", "JWS"
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,15 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     kid: str | None = None
     signer: str | None = None
-    key_status: str | None = None  # "current" or "retired"
-    signed_at: datetime | None = None  # PDFs only: the time the signer claims
+    key_status: str | None = None  # "current", "retired" or "revoked"
+    signed_at: datetime | None = None  # the time the signer claims (PDFs)
+    timestamped_at: datetime | None = None  # the time a TSA attests the signature existed
+    level: str | None = None  # LEVEL_*
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["signed_at"] = self.signed_at.isoformat() if self.signed_at else None
+        for name in ("signed_at", "timestamped_at"):
+            data[name] = data[name].isoformat() if data[name] else None
         return data
 
 
@@ -73,128 +77,7 @@ def refused(*reasons: str) -> Verdict:
     return Verdict(authentic=False, reasons=list(reasons))
 
 
-# ---------------------------------------------------------------- keys
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    kid: str
-    certificate: x509.Certificate
-    created: datetime
-    retired: datetime | None
-    private_key: ec.EllipticCurvePrivateKey | None  # loaded for the current key only
-
-    @property
-    def public_key(self) -> ec.EllipticCurvePublicKey:
-        key = self.certificate.public_key()
-        assert isinstance(key, ec.EllipticCurvePublicKey)
-        return key
-
-    @property
-    def status(self) -> str:
-        return "retired" if self.retired else "current"
-
-    @property
-    def subject(self) -> str:
-        return self.certificate.subject.rfc4514_string()
-
-
-@dataclass
-class KeyRing:
-    root: x509.Certificate
-    keys: dict[str, SigningKey]
-    current_kid: str
-
-    @property
-    def current(self) -> SigningKey:
-        return self.keys[self.current_kid]
-
-    def key_for_certificate(self, der: bytes) -> SigningKey | None:
-        return next((k for k in self.keys.values() if k.certificate.public_bytes(serialization.Encoding.DER) == der), None)
-
-    @cached_property
-    def root_asn1(self) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(self.root.public_bytes(serialization.Encoding.DER))
-
-    @cached_property
-    def pdf_signer(self):
-        from pyhanko.keys import load_private_key_from_pemder_data
-        from pyhanko.sign.signers import SimpleSigner
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-        current = self.current
-        assert current.private_key is not None
-        key_pem = current.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        cert = asn1_x509.Certificate.load(current.certificate.public_bytes(serialization.Encoding.DER))
-        return SimpleSigner(
-            signing_cert=cert,
-            signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
-            cert_registry=SimpleCertificateStore.from_certs([cert, self.root_asn1]),
-        )
-
-
-_cache: dict[Path, tuple[tuple[int, int, int], KeyRing]] = {}
-_cache_lock = threading.Lock()
-
-
-def key_dir() -> Path:
-    return Path(settings.SIGNING_KEY_DIR)
-
-
-def keyring() -> KeyRing:
-    """The signing keys, loaded once per process and again whenever keys.json changes (rotation)."""
-    directory = key_dir()
-    manifest = directory / MANIFEST
-    if not manifest.exists():
-        _initialise(directory)
-    stat = manifest.stat()
-    stamp = (stat.st_mtime_ns, stat.st_ino, stat.st_size)
-    with _cache_lock:
-        cached = _cache.get(directory)
-        if cached and cached[0] == stamp:
-            return cached[1]
-    ring = _load(directory)
-    with _cache_lock:
-        _cache[directory] = (stamp, ring)
-    return ring
-
-
-def reload_keys() -> None:
-    """Forget the cached keys of every directory; the next use reads them from disk."""
-    with _cache_lock:
-        _cache.clear()
-
-
-def rotate_signing_key() -> tuple[str, str]:
-    """Make a new current signing key under the same root; the old one is kept, marked retired.
-
-    Returns (old kid, new kid).
-    """
-    directory = key_dir()
-    keyring()  # creates the directory on first use
-    with _locked(directory):
-        manifest = _read_manifest(directory)
-        root_key = _load_private_key(directory / ROOT_KEY)
-        root_cert = x509.load_pem_x509_certificate((directory / ROOT_CERT).read_bytes())
-        new_kid = _new_signing_key(directory, root_key, root_cert)
-        now = _now().isoformat()
-        old_kid = manifest["current"]
-        for entry in manifest["keys"]:
-            if entry["kid"] == old_kid:
-                entry["retired"] = now
-        manifest["keys"].append({"kid": new_kid, "created": now, "retired": None})
-        manifest["current"] = new_kid
-        _write_manifest(directory, manifest)
-    return old_kid, new_kid
-
-
-def jwk_thumbprint(public_key: ec.EllipticCurvePublicKey) -> str:
-    """RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace."""
-    members = _public_members(public_key)
-    canonical = json.dumps({k: members[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"))
-    return _b64url(hashlib.sha256(canonical.encode()).digest())
+# ---------------------------------------------------------------- keys (registry.pki holds them)
 
 
 def jwks() -> dict[str, list[dict[str, Any]]]:
@@ -223,177 +106,14 @@ def _jwk(key: SigningKey, root_der: bytes) -> dict[str, Any]:
     }
     if key.retired:
         jwk["retired"] = key.retired.isoformat()
+    if key.revoked:
+        jwk["revoked"] = key.revoked.isoformat()
+        jwk["revocation_reason"] = key.revocation_reason
     return jwk
 
 
-def _public_members(public_key: ec.EllipticCurvePublicKey) -> dict[str, str]:
-    numbers = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": _b64url(numbers.x.to_bytes(32, "big")), "y": _b64url(numbers.y.to_bytes(32, "big"))}
-
-
-def _initialise(directory: Path) -> None:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with _locked(directory):
-        if (directory / MANIFEST).exists():
-            return  # another process won the race
-        root_key = ec.generate_private_key(ec.SECP256R1())
-        root_cert = _root_certificate(root_key)
-        _write_private_key(directory / ROOT_KEY, root_key)
-        (directory / ROOT_CERT).write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
-        kid = _new_signing_key(directory, root_key, root_cert)
-        _write_manifest(
-            directory,
-            {"format": MANIFEST_FORMAT, "current": kid, "keys": [{"kid": kid, "created": _now().isoformat(), "retired": None}]},
-        )
-
-
-def _load(directory: Path) -> KeyRing:
-    manifest = _read_manifest(directory)
-    try:
-        root = x509.load_pem_x509_certificate((directory / ROOT_CERT).read_bytes())
-        keys = {}
-        for entry in manifest["keys"]:
-            kid = entry["kid"]
-            current = kid == manifest["current"]
-            keys[kid] = SigningKey(
-                kid=kid,
-                certificate=x509.load_pem_x509_certificate((directory / f"signing-{kid}.cert.pem").read_bytes()),
-                created=datetime.fromisoformat(entry["created"]),
-                retired=datetime.fromisoformat(entry["retired"]) if entry.get("retired") else None,
-                private_key=_load_private_key(directory / f"signing-{kid}.key.pem") if current else None,
-            )
-    except (OSError, KeyError, ValueError) as exc:
-        raise SigningKeyError(f"cannot load the signing keys from {directory}: {exc}") from exc
-    if manifest["current"] not in keys:
-        raise SigningKeyError(f"{directory / MANIFEST} names no current key")
-    for kid, key in keys.items():
-        if jwk_thumbprint(key.public_key) != kid:
-            raise SigningKeyError(f"the certificate of key {kid} holds another key")
-    return KeyRing(root=root, keys=keys, current_kid=manifest["current"])
-
-
-def _new_signing_key(directory: Path, root_key: ec.EllipticCurvePrivateKey, root_cert: x509.Certificate) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    kid = jwk_thumbprint(key.public_key())
-    cert = _signing_certificate(key, root_key, root_cert)
-    _write_private_key(directory / f"signing-{kid}.key.pem", key)
-    (directory / f"signing-{kid}.cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return kid
-
-
-def _operator_name() -> str:
-    return settings.PROGRAMME_OPERATOR.get("name") or "Steel EPD Platform"
-
-
-def _root_certificate(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _operator_name()),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{_operator_name()} Root CA"),
-        ]
-    )
-    now = _now()
-    public = key.public_key()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW)
-        .not_valid_after(now + ROOT_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-
-
-def _signing_certificate(
-    key: ec.EllipticCurvePrivateKey, root_key: ec.EllipticCurvePrivateKey, root_cert: x509.Certificate
-) -> x509.Certificate:
-    now = _now()
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _operator_name()),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{_operator_name()} EPD signing key {now:%Y-%m-%d}"),
-        ]
-    )
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(root_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW)
-        .not_valid_after(min(now + SIGNING_VALIDITY, root_cert.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
-        .sign(root_key, hashes.SHA256())
-    )
-
-
-def _key_usage(**enabled: bool) -> x509.KeyUsage:
-    names = (
-        "digital_signature",
-        "content_commitment",
-        "key_encipherment",
-        "data_encipherment",
-        "key_agreement",
-        "key_cert_sign",
-        "crl_sign",
-        "encipher_only",
-        "decipher_only",
-    )
-    return x509.KeyUsage(**{name: enabled.get(name, False) for name in names})
-
-
-def _read_manifest(directory: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise SigningKeyError(f"cannot read {directory / MANIFEST}: {exc}") from exc
-    if manifest.get("format") != MANIFEST_FORMAT:
-        raise SigningKeyError(f"{directory / MANIFEST} is not a {MANIFEST_FORMAT} manifest")
-    return manifest
-
-
-def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
-    # Written aside and renamed, so a reader never sees half a manifest.
-    temporary = directory / f".{MANIFEST}.{os.getpid()}"
-    temporary.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(temporary, directory / MANIFEST)
-
-
-def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-
-
-def _load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise SigningKeyError(f"{path} is not an ECDSA P-256 key")
-    return key
-
-
-@contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """An exclusive lock across processes (web, worker, the rotate command) on the key directory."""
-    with open(directory / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+def crl_der() -> bytes:
+    return keyring().crl_der
 
 
 # ---------------------------------------------------------------- JWS (RFC 7515, detached, RFC 8785 payload)
@@ -414,11 +134,18 @@ def sign_json(document: dict[str, Any]) -> str:
     return f"{header}..{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
-def verify_json(document: bytes | str | dict[str, Any], jws: str) -> Verdict:
-    """Check a detached JWS against the document, with current and retired platform keys.
+def timestamp_json_signature(jws: str) -> bytes:
+    """The RFC 3161 token (DER) over a JWS made by sign_json: proof of when the signature existed."""
+    return timestamping.timestamp_jws(jws)
+
+
+def verify_json(document: bytes | str | dict[str, Any], jws: str, timestamp: bytes | None = None) -> Verdict:
+    """Check a detached JWS against the document, with the platform keys (current, retired or revoked).
 
     `document` may be the JSON as uploaded (any key order or whitespace: the signature covers its
-    RFC 8785 canonical form) or an already parsed dict.
+    RFC 8785 canonical form) or an already parsed dict. `timestamp` is the RFC 3161 token over the JWS
+    (see timestamp_json_signature); a signature by a revoked key is authentic only with a token from
+    before the revocation time.
     """
     try:
         parsed = load_json(document) if isinstance(document, bytes | str) else document
@@ -447,7 +174,24 @@ def verify_json(document: bytes | str | dict[str, Any], jws: str) -> Verdict:
             ],
             kid=key.kid,
         )
-    return Verdict(authentic=True, kid=key.kid, signer=key.subject, key_status=key.status)
+    found = dict(kid=key.kid, signer=key.subject, key_status=key.status)
+    if timestamp is None:
+        if key.revoked:
+            reason = _revoked_reason(key, "the signature has no time stamp to show it was made before then")
+            return Verdict(False, [reason], level=LEVEL_JWS, **found)
+        return Verdict(True, level=LEVEL_JWS, **found)
+    check = timestamping.check_jws_timestamp(timestamp, jws)
+    if check.time is None:
+        return Verdict(False, [check.problem or "the time stamp cannot be checked"], level=LEVEL_JWS_TIMESTAMPED, **found)
+    if key.revoked and check.time >= key.revoked:
+        reason = _revoked_reason(key, f"the signature was time-stamped later, at {check.time.isoformat()}")
+        return Verdict(False, [reason], timestamped_at=check.time, level=LEVEL_JWS_TIMESTAMPED, **found)
+    return Verdict(True, timestamped_at=check.time, level=LEVEL_JWS_TIMESTAMPED, **found)
+
+
+def _revoked_reason(key: SigningKey, detail: str) -> str:
+    assert key.revoked is not None
+    return f"key {key.kid} was revoked at {key.revoked.isoformat()} ({key.revocation_reason}); {detail}"
 
 
 def load_json(data: bytes | str) -> Any:
@@ -496,10 +240,6 @@ def _parse_jws(jws: str) -> tuple[dict[str, Any], bytes, str]:
     return header, signature, header_b64
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _b64url_decode(text: str) -> bytes:
     if not text or not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
         raise ValueError("not base64url")
@@ -510,15 +250,20 @@ def _b64url_decode(text: str) -> bytes:
 
 
 def sign_pdf(pdf_bytes: bytes) -> bytes:
-    """A PAdES certification signature (DocMDP: no changes allowed) with the current key and its chain.
+    """A PAdES B-LTA certification signature (DocMDP: no changes allowed) with the current key.
 
-    Any incremental update appended afterwards, even a harmless one, makes verify_pdf refuse the file.
+    The signature carries an RFC 3161 signature time stamp; then the chain and the CRL go into the DSS and a
+    document time stamp seals them. Those two are the only incremental updates verify_pdf accepts after the
+    signature; any other, even a harmless one, makes it refuse the file.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
     from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+    from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 
     ring = keyring()
+    if ring.current.revoked:
+        raise SigningKeyError(f"the current signing key {ring.current_kid} is revoked; rotate_signing_key first")
     metadata = PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
@@ -528,35 +273,141 @@ def sign_pdf(pdf_bytes: bytes) -> bytes:
         reason="Verified EPD published in the registry",
         name=_operator_name(),
         contact_info=settings.SITE_URL,
+        embed_validation_info=True,
+        use_pades_lta=True,
+        timestamp_field_name=TIMESTAMP_FIELD,
+        validation_context=_signing_context(),
+        # The chain and CRL go into the signed revision itself, and the document time stamp is the last
+        # revision: a file that ends anywhere else was changed.
+        dss_settings=DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
-    return PdfSigner(metadata, signer=ring.pdf_signer).sign_pdf(writer).getvalue()
+    signer = PdfSigner(metadata, signer=ring.pdf_signer, timestamper=timestamping.timestamper())
+    return signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
+
+
+def _signing_context():
+    """What pyHanko checks the chains against before signing, and what it embeds: our root and CRL. An outside
+    TSA (settings.TSA_URL) brings its own root (TSA_ROOT_CERT_FILE) and revocation data, fetched."""
+    from pyhanko_certvalidator import ValidationContext
+
+    ring = keyring()
+    return ValidationContext(
+        trust_roots=tsa_trust_roots(), crls=[ring.crl_asn1], allow_fetching=bool(settings.TSA_URL), revocation_mode="require"
+    )
+
+
+def _operator_name() -> str:
+    return settings.PROGRAMME_OPERATOR.get("name") or "Steel EPD Platform"
 
 
 def verify_pdf(pdf_bytes: bytes) -> Verdict:
-    """pyHanko's validation against the platform root: its overall verdict, and coverage of every byte."""
+    """pyHanko's validation against the platform root and its current CRL.
+
+    A B-LTA file goes through pyHanko's AdES long-term validation: the time stamps, not the clock, say when
+    it was signed, so an expired certificate is fine and a revoked key is fine for what was stamped before
+    the revocation. A legacy B-B file gets the plain check (no time proof: refused once its key is revoked).
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.fields import MDPPerm
+
+    try:
+        reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
+        signatures = reader.embedded_regular_signatures
+        timestamps = reader.embedded_timestamp_signatures
+    except Exception as exc:  # uploaded files can be anything; pyHanko raises many kinds of errors on broken ones
+        return refused(_("the file is not a readable PDF (%(error)s)") % {"error": exc})
+    if not signatures:
+        return refused(_("the PDF carries no signature"))
+    if timestamps:
+        return _verify_lta(signatures[0], timestamps[-1])
+    return _verify_legacy(signatures[0])
+
+
+def _verify_lta(signature, last_timestamp) -> Verdict:
+    from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import (
+        LocalKnowledge,
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+    from pyhanko_certvalidator.revinfo.archival import CRLContainer
+
+    ring = keyring()
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=[ring.root_asn1]),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            ts_cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=tsa_trust_roots()),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
+            # Today's CRL besides the one in the file: it knows revocations made after the file was sealed.
+            local_knowledge=LocalKnowledge(known_crls=[CRLContainer(ring.crl_asn1)]),
+            key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=True),
+        )
+    )
+    try:
+        result = asyncio.run(ades_lta_validation(signature, spec))
+        sealed = last_timestamp.evaluate_signature_coverage()
+    except Exception as exc:
+        return refused(_("the signature cannot be read or checked (%(error)s)") % {"error": exc})
+    status = result.api_status
+    if status is None:
+        return refused(f"the signature cannot be checked ({result.failure_msg})")
+    key = ring.key_for_certificate(status.signing_cert.dump() if status.signing_cert is not None else b"")
+    reasons = _integrity_reasons(signature, status, key)
+    timestamped_at = status.timestamp_validity.timestamp if status.timestamp_validity else None
+    if not reasons and result.ades_subindic != AdESPassed.OK:
+        if result.ades_subindic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE) and key and key.revoked:
+            later = f", at {timestamped_at.isoformat()}" if timestamped_at else ""
+            reasons.append(_revoked_reason(key, f"the signature was time-stamped later{later}"))
+        elif result.ades_subindic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND or not status.trusted:
+            reasons.append(_untrusted(status))
+        else:
+            reasons.append(f"pyHanko's long-term validation is not positive: {result.ades_subindic.name} ({result.failure_msg})")
+    if sealed != SignatureCoverageLevel.ENTIRE_FILE:
+        reasons.append("bytes were added after the signature and its document time stamp: the file is not as the registry sealed it")
+    return _pdf_verdict(status, reasons, key, timestamped_at, LEVEL_LTA)
+
+
+def _verify_legacy(signature) -> Verdict:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     ring = keyring()
-    # Uploaded files can be anything; pyHanko raises many kinds of errors on broken ones, and each means "not authentic".
-    try:
-        signatures = PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_regular_signatures
-    except Exception as exc:
-        return refused(_("the file is not a readable PDF (%(error)s)") % {"error": exc})
-    if not signatures:
-        return refused(_("the PDF carries no signature"))
-    signature = signatures[0]
     context = ValidationContext(trust_roots=[ring.root_asn1], allow_fetching=False)
     usage = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=True)
     try:
         status = validate_pdf_signature(signature, signer_validation_context=context, key_usage_settings=usage)
     except Exception as exc:
         return refused(_("the signature cannot be read or checked (%(error)s)") % {"error": exc})
+    key = ring.key_for_certificate(status.signing_cert.dump() if status.signing_cert is not None else b"")
+    reasons = _integrity_reasons(signature, status, key)
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        reasons.append("bytes were added after the signature (an incremental update): the signature does not cover the whole file")
+    if key and key.revoked and not reasons:
+        reasons.append(_revoked_reason(key, "this legacy (PAdES B-B) signature has no time stamp to show it was made before then"))
+    if not status.bottom_line and not reasons:
+        reasons.append(_("pyHanko's overall verdict is negative (%(summary)s)") % {"summary": status.summary()})
+    return _pdf_verdict(status, reasons, key, None, LEVEL_LEGACY)
+
+
+def _integrity_reasons(signature, status, key: SigningKey | None) -> list[str]:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.fields import MDPPerm
 
     reasons = []
     # pyHanko skips the later checks once an earlier one fails, so only the first of these is meaningful.
@@ -565,26 +416,33 @@ def verify_pdf(pdf_bytes: bytes) -> Verdict:
     elif not status.valid:
         reasons.append(_("the signature value does not match the signed bytes"))
     elif not status.trusted:
-        problem = status.trust_problem_indic.name if status.trust_problem_indic else "untrusted"
-        reasons.append(
-            _("the signing certificate is not trusted under the platform's root certificate (%(problem)s)") % {"problem": problem}
-        )
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        reasons.append(_("bytes were added after the signature (an incremental update): the signature does not cover the whole file"))
+        reasons.append(_untrusted(status, key))
+    level = getattr(status, "modification_level", None)
+    if level is not None and level not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
+        reasons.append("bytes were added after the signature (an incremental update that is neither validation data nor a time stamp)")
     if status.docmdp_ok is False:
         reasons.append(_("the document was modified after certification, which allows no changes"))
     if signature.docmdp_level != MDPPerm.NO_CHANGES:
         reasons.append(_("the signature is not the platform's certification signature (DocMDP: no changes)"))
-    if not status.bottom_line and not reasons:
-        reasons.append(_("pyHanko's overall verdict is negative (%(summary)s)") % {"summary": status.summary()})
+    return reasons
 
-    signer_der = status.signing_cert.dump() if status.signing_cert is not None else b""
-    key = ring.key_for_certificate(signer_der)
+
+def _untrusted(status, key: SigningKey | None = None) -> str:
+    problem = status.trust_problem_indic.name if getattr(status, "trust_problem_indic", None) else "untrusted"
+    if key is not None and key.revoked and "REVOKED" in problem:
+        stamped = status.timestamp_validity.timestamp.isoformat() if getattr(status, "timestamp_validity", None) else "unknown"
+        return _revoked_reason(key, f"the signature was time-stamped later (at {stamped}) or not at all")
+    return f"the signing certificate is not trusted under the platform's root certificate ({problem})"
+
+
+def _pdf_verdict(status, reasons: list[str], key: SigningKey | None, timestamped_at: datetime | None, level: str) -> Verdict:
     return Verdict(
-        authentic=status.bottom_line and not reasons,
+        authentic=not reasons and (status.bottom_line or level == LEVEL_LTA),
         reasons=reasons,
         kid=key.kid if key else None,
         signer=status.signing_cert.subject.human_friendly if status.signing_cert is not None else None,
         key_status=key.status if key else None,
-        signed_at=status.signer_reported_dt,
+        signed_at=status.signer_reported_dt or timestamped_at,
+        timestamped_at=timestamped_at,
+        level=level,
     )

@@ -1,12 +1,15 @@
 from django.urls import path, re_path
 
-from . import api, log_api, operator_views, pages, public
+from . import api, log_api, operator_views, pages, pki_api, public
 from .models import ArtefactName
 
 # Public registry API (api_urlpatterns) and pages (urlpatterns).
 api_urlpatterns: list = [
     path("keys/", log_api.KeysView.as_view(), name="keys"),
     path("keys/root.pem", log_api.RootCertificateView.as_view(), name="keys-root-pem"),
+    path("keys/root.crl", pki_api.CrlView.as_view(), name="keys-root-crl"),
+    path("tsa", pki_api.TimeStampView.as_view(), name="tsa"),
+    re_path(r"^timestamps/(?P<digest>[0-9a-f]{64})\.tst$", pki_api.TimeStampTokenView.as_view(), name="jws-timestamp"),
     path("log/tree-head", log_api.TreeHeadView.as_view(), name="log-tree-head"),
     path("log/checkpoint", log_api.CheckpointView.as_view(), name="log-checkpoint"),
     path("log/checkpoint-key", log_api.CheckpointKeyView.as_view(), name="log-checkpoint-key"),

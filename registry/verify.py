@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from . import integrity, signing
+from . import integrity, signing, timestamping
 from .models import Artefact, ArtefactName, RegistryEntry
 
 PDF_MAGIC = b"%PDF-"
@@ -33,6 +33,8 @@ class Answer:
     successor_version: int | None = None
     log_status: str | None = None  # the status the version's log entries give it
     integrity_error: str | None = None  # the log, or the database against the log, failed its checks
+    signature_level: str | None = None
+    timestamped_at: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -48,36 +50,51 @@ class Answer:
             "successor_version": self.successor_version,
             "log_status": self.log_status,
             "integrity_error": self.integrity_error,
+            "signature_level": self.signature_level,
+            "timestamped_at": self.timestamped_at,
         }
 
 
-def verify_upload(document: bytes, signature: bytes | None = None) -> Answer:
-    """The verdict on an uploaded PDF, or on a JSON with its JWS."""
+def verify_upload(document: bytes, signature: bytes | None = None, timestamp: bytes | None = None) -> Answer:
+    """The verdict on an uploaded PDF, or on a JSON with its JWS (and the JWS's time stamp token, which the
+    registry looks up itself when it is not given)."""
     if document.startswith(PDF_MAGIC):
         return _verify_pdf(document)
     if signature is None:
         return Answer(False, [_("a JSON document needs its signature (the .jws file) to be checked; a PDF carries its own")])
-    return _verify_json(document, signature)
+    return _verify_json(document, signature, timestamp)
+
+
+def _answer(verdict: signing.Verdict) -> Answer:
+    return Answer(
+        verdict.authentic,
+        list(verdict.reasons),
+        signed_by=verdict.signer,
+        key_id=verdict.kid,
+        signature_level=verdict.level,
+        timestamped_at=verdict.timestamped_at.isoformat() if verdict.timestamped_at else None,
+    )
 
 
 def _verify_pdf(content: bytes) -> Answer:
-    verdict = signing.verify_pdf(content)
-    answer = Answer(verdict.authentic, list(verdict.reasons), signed_by=verdict.signer, key_id=verdict.kid)
+    answer = _answer(signing.verify_pdf(content))
     digest = hashlib.sha256(content).hexdigest()
     artefact = Artefact.objects.filter(name=ArtefactName.PDF, sha256=digest).select_related("publication").first()
-    if artefact is None and verdict.authentic:
+    if artefact is None and answer.authentic:
         answer.authentic = False
         answer.reasons.append(_("the signature is valid, but the registry never published this file (its SHA-256 is not in the log)"))
     return _with_registry_status(answer, artefact)
 
 
-def _verify_json(content: bytes, signature: bytes) -> Answer:
+def _verify_json(content: bytes, signature: bytes, timestamp: bytes | None) -> Answer:
     try:
         jws = signature.decode("ascii").strip()
     except UnicodeDecodeError:
         return Answer(False, [_("the signature file is not a compact JWS (it must be ASCII text: header..signature)")])
-    verdict = signing.verify_json(content, jws)
-    answer = Answer(verdict.authentic, list(verdict.reasons), signed_by=verdict.signer, key_id=verdict.kid)
+    if timestamp is None:
+        timestamp = timestamping.stored_jws_token(signature)
+    verdict = signing.verify_json(content, jws, timestamp)
+    answer = _answer(verdict)
     if not verdict.authentic:
         return answer
     # The signature covers the canonical form: find the artefact by the digest of that form.

@@ -40,6 +40,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from asn1crypto import tsp
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
@@ -147,6 +148,9 @@ POST    /api/v1/epds/{registration_number}/status/          published   401  403
 # ---- trust: keys, the transparency log, verify (registry/log_api.py, registry/api.py)
 GET     /api/v1/keys/                                       -           200  200   200  200  200    200
 GET     /api/v1/keys/root.pem                               -           200  200   200  200  200    200
+GET     /api/v1/keys/root.crl                               -           200  200   200  200  200    200
+POST    /api/v1/tsa                                         -           200  200   200  200  200    200
+GET     /api/v1/timestamps/{digest}.tst                     published   200  200   200  200  200    200
 GET     /api/v1/log/tree-head                               -           200  200   200  200  200    200
 GET     /api/v1/log/checkpoint                              -           200  200   200  200  200    200
 GET     /api/v1/log/checkpoint-key                          -           200  200   200  200  200    200
@@ -322,6 +326,9 @@ def request_for(row: Row, world: World) -> tuple[str, dict | None, str | None]:
         path = path.replace("{id}", str(pk))
     number = world.published.registration_number
     path = path.replace("{registration_number}", number).replace("{name}", ArtefactName.PDF)
+    if "{digest}" in path:
+        jws = world.published.artefacts.get(name=ArtefactName.JSON_SIGNATURE)
+        path = path.replace("{digest}", jws.sha256)
     path = path.replace("{code}", "en17662").replace("{fmt}", "csv").replace("{openxpd_id}", world.published.entry.openepd_id)
     query = {
         "/api/v1/log/proof/inclusion": "?leaf_index=0",
@@ -369,6 +376,9 @@ def request_for(row: Row, world: World) -> tuple[str, dict | None, str | None]:
         case "POST", "/api/v1/verify/":
             document = world.published.artefacts.get(name=ArtefactName.PDF).file.open("rb").read()
             body, fmt = {"document": SimpleUploadedFile("epd.pdf", document)}, "multipart"
+        case "POST", "/api/v1/tsa":
+            imprint = {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": bytes(32)}
+            body, fmt = tsp.TimeStampReq({"version": 1, "message_imprint": imprint}).dump(), "timestamp-query"
         case "POST", "/new-version/":
             body = None
         case ("GET", _):
@@ -383,7 +393,7 @@ def send(row: Row, identity: str, world: World) -> int:
     if identity != "anon":
         client.credentials(HTTP_AUTHORIZATION=f"Token {world.tokens[identity]}")
     url, body, fmt = request_for(row, world)
-    kwargs = {"format": fmt} if fmt else {}
+    kwargs = {"content_type": "application/timestamp-query"} if fmt == "timestamp-query" else {"format": fmt} if fmt else {}
     return getattr(client, row.method.lower())(url, body, **kwargs).status_code
 
 

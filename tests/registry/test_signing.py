@@ -21,7 +21,9 @@ from django.core.management import call_command
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -70,11 +72,20 @@ def epd_pdf() -> bytes:
     return document.write_pdf()
 
 
-def pyhanko_status(pdf: bytes, root_pem: bytes):
-    """pyHanko's own verdict, trusting only the given root."""
+def pyhanko_status(pdf: bytes, root_pem: bytes, revocation_mode: str = "require"):
+    """pyHanko's own verdict, trusting only the given root, with the revocation data the file carries in its DSS
+    (no fetching), as a relying party's validator set to `revocation_mode` would check it."""
     root = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(root_pem).public_bytes(serialization.Encoding.DER))
-    signature = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
-    return validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+    reader = PdfFileReader(BytesIO(pdf))
+    dss = DocumentSecurityStore.read_dss(reader)
+    context = ValidationContext(
+        trust_roots=[root],
+        crls=[crl.get_object().data for crl in dss.crls],
+        other_certs=list(dss.load_certs()),
+        allow_fetching=False,
+        revocation_mode=revocation_mode,
+    )
+    return validate_pdf_signature(reader.embedded_regular_signatures[0], context)
 
 
 def b64url_decode(text: str) -> bytes:
@@ -96,15 +107,19 @@ def jws_with(key: ec.EllipticCurvePrivateKey, header: dict, document: dict) -> s
 # ---------------------------------------------------------------- keys
 
 
-def test_first_use_creates_root_and_signing_key_with_private_files_0600(key_dir):
+def test_first_use_creates_root_signing_and_time_stamping_keys_and_crl_with_private_files_0600(key_dir):
+    """The embedded default: everything, the root key included, in the key directory (key_ceremony does otherwise)."""
     ring = signing.keyring()
     files = sorted(p.name for p in key_dir.iterdir() if not p.name.startswith("."))
     assert files == [
         "keys.json",
         "root-ca.cert.pem",
         "root-ca.key.pem",
+        "root.crl",
         f"signing-{ring.current_kid}.cert.pem",
         f"signing-{ring.current_kid}.key.pem",
+        "tsa.cert.pem",
+        "tsa.key.pem",
     ]
     for name in files:
         mode = os.stat(key_dir / name).st_mode & 0o777
@@ -284,28 +299,27 @@ def test_signed_pdf_is_authentic_for_us_and_for_pyhanko(epd_pdf, client):
     assert verdict.authentic, verdict.reasons
     assert verdict.kid == signing.keyring().current_kid and verdict.signed_at is not None
     status = pyhanko_status(signed, client.get("/api/v1/keys/root.pem").content)
-    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # The signature covers its revision; after it comes only the document time stamp (an LTA update).
+    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
     assert status.md_algorithm == "sha256"
 
 
-def test_a_published_pdf_validates_in_pyhankos_hard_fail_revocation_mode(published, client):
-    """As a relying party's pyHanko set to hard-fail would check the PDF a buyer downloads from the registry."""
+@pytest.mark.parametrize("revocation_mode", ["hard-fail", "require"])
+def test_a_published_pdf_validates_in_pyhankos_hard_fail_and_revocation_required_modes(published, client, revocation_mode):
+    """As a relying party's pyHanko set to hard-fail, or to require CRL/OCSP, would check the PDF a buyer downloads
+    from the registry: with no network, from the certificates and CRL the file carries."""
     publication = published()
     pdf = b"".join(client.get(f"/api/v1/epds/{publication.registration_number}/document.pdf").streaming_content)
-    root = client.get("/api/v1/keys/root.pem").content
-    context = ValidationContext(trust_roots=[load_cert_from_pemder_bytes(root)], allow_fetching=True, revocation_mode="hard-fail")
-    status = validate_pdf_signature(PdfFileReader(BytesIO(pdf)).embedded_signatures[0], context)
+    status = pyhanko_status(pdf, client.get("/api/v1/keys/root.pem").content, revocation_mode)
     assert status.intact and status.valid and status.trusted and status.bottom_line, status.pretty_print_details()
-
-
-def load_cert_from_pemder_bytes(pem: bytes):
-    return asn1_x509.Certificate.load(x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER))
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
 
 
 def test_signed_pdf_is_a_pades_certification_with_no_changes_allowed_and_the_chain_embedded(epd_pdf):
     from pyhanko.sign.fields import MDPPerm
 
-    signature = PdfFileReader(BytesIO(signing.sign_pdf(epd_pdf))).embedded_signatures[0]
+    signature = PdfFileReader(BytesIO(signing.sign_pdf(epd_pdf))).embedded_regular_signatures[0]
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert signature.docmdp_level == MDPPerm.NO_CHANGES
     embedded = {choice.chosen.subject.human_friendly for choice in signature.signed_data["certificates"]}
