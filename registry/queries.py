@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from time import monotonic
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,8 @@ from declarations import catalogue
 from declarations.errors import DomainError
 from declarations.validation import ERROR, Finding
 
+from . import search as text
+from .documents import REGISTRATION_PREFIX
 from .models import RegistryEntry, RegistryStatus
 
 MAX_TEXT = 100
@@ -39,8 +41,12 @@ ORDERINGS = {
     "-recycled_content": ("-recycled_content", "-id"),
     "product_name": ("product_name", "id"),
     "registration_number": ("registration_number", "id"),
+    # With `q`, the default: the EPD whose registration number q is, then EPDs whose product names hold every
+    # word, then the others; newest first within each (ranked_pages() pages it without sorting every match).
+    "relevance": ("relevance", "-published_at", "-id"),
 }
 DEFAULT_ORDERING = "-published_at"
+RELEVANCE = "relevance"
 CATEGORY_GROUPS = sorted({code.split(".")[0] for code in catalogue.CATEGORY_BY_CODE})
 ROUTES = [value for value, _label in catalogue.ProductionRoute.choices]
 PARAMETERS = (
@@ -76,6 +82,14 @@ class Query:
     published_after: datetime | None = None
     published_before: datetime | None = None
     ordering: str = DEFAULT_ORDERING
+
+    @property
+    def words(self) -> list[text.Word]:
+        return text.query_words(self.q)
+
+    @property
+    def ranked(self) -> bool:
+        return self.ordering == RELEVANCE and bool(self.words)
 
 
 class _Reader:
@@ -150,7 +164,7 @@ class _Reader:
 def parse(params) -> Query:
     """Validate every parameter; BadQuery lists all wrong ones at once."""
     read = _Reader(params)
-    query = Query(q=read.text("q").lower())
+    query = Query(q=read.text("q"))
     category = read.text("category", 40)
     if category and category not in catalogue.CATEGORY_BY_CODE and category not in CATEGORY_GROUPS:
         read.problem("category", _("Unknown category “%(value)s”; see /api/v1/categories/.") % {"value": category})
@@ -197,7 +211,7 @@ def parse(params) -> Query:
     if ordering and ordering not in ORDERINGS:
         read.problem("ordering", _("ordering must be one of %(values)s.") % {"values": ", ".join(ORDERINGS)})
     else:
-        query.ordering = ordering or DEFAULT_ORDERING
+        query.ordering = ordering or (RELEVANCE if query.q else DEFAULT_ORDERING)
     if read.findings:
         raise BadQuery(_("Some search parameters are wrong."), read.findings)
     return query
@@ -207,8 +221,8 @@ def filtered(query: Query) -> QuerySet[RegistryEntry]:
     entries = RegistryEntry.objects.filter(status__in=query.statuses)
     if RegistryStatus.SUPERSEDED not in query.statuses:
         entries = entries.filter(is_latest=True)
-    if query.q:
-        entries = entries.filter(search_text__contains=query.q)
+    if query.words:
+        entries = entries.filter(text.matches(query.words))
     if query.category in CATEGORY_GROUPS:
         entries = entries.filter(Q(category=query.category) | Q(category__startswith=f"{query.category}."))
     elif query.category:
@@ -232,7 +246,55 @@ def filtered(query: Query) -> QuerySet[RegistryEntry]:
 def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
     """The entries matching `params` (a QueryDict or dict) and the ordering to page them by."""
     query = parse(params)
-    return filtered(query), ORDERINGS[query.ordering]
+    entries = filtered(query)
+    if query.ranked:
+        return entries.annotate(relevance=relevance(query)), ORDERINGS[RELEVANCE]
+    if query.ordering == RELEVANCE:  # relevance without words to rank by: newest first
+        return entries, ORDERINGS[DEFAULT_ORDERING]
+    return entries, ORDERINGS[query.ordering]
+
+
+def _exact_number(query: Query) -> Q | None:
+    number = query.q.strip().upper()
+    return Q(registration_number=number) if number.startswith(REGISTRATION_PREFIX) and " " not in number else None
+
+
+def relevance(query: Query) -> Case:
+    """0 for the EPD whose registration number `q` is, 1 where the product names hold every word, else 2."""
+    exact = _exact_number(query)
+    return Case(
+        *([When(exact, then=Value(0))] if exact is not None else []),
+        When(text.matches_names(query.words), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def ranked_tiers(query: Query) -> list[tuple[int, QuerySet[RegistryEntry]]]:
+    """The matches of a ranked query split by relevance (see relevance()), each newest first, so that a page
+    is read tier after tier from indexes instead of sorting every match by a computed rank."""
+    entries, exact, names = filtered(query), _exact_number(query), text.matches_names(query.words)
+    tiers = []
+    if exact is not None:
+        tiers.append((0, entries.filter(exact)))
+        entries = entries.exclude(exact)
+    tiers += [(1, entries.filter(names)), (2, entries.exclude(names))]
+    return [(rank, tier.order_by("-published_at", "-id")) for rank, tier in tiers]
+
+
+FACETS = ("category", "production_route", "country")
+
+
+def facets(query: Query) -> dict[str, list[dict]]:
+    """How many of the matches fall in each category, production route and country (most first); one query."""
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for row in filtered(query).order_by().values(*FACETS).annotate(n=Count("id")):
+        for name in FACETS:
+            counts[name][row[name]] = counts[name].get(row[name], 0) + row["n"]
+    return {
+        name: [{"value": value, "count": n} for value, n in sorted(values.items(), key=lambda item: (-item[1], item[0]))]
+        for name, values in counts.items()
+    }
 
 
 def category_percentile(entry: RegistryEntry, log_size: int | None = None) -> dict | None:

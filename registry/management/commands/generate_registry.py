@@ -24,7 +24,7 @@ from accounts.models import Organization, User
 from declarations import catalogue
 from declarations.models import EPD, Declaration
 from declarations.samples import sample_document
-from registry import exports
+from registry import exports, search
 from registry.documents import REGISTRATION_PREFIX
 from registry.models import Publication, RegistryEntry, RegistryStatus
 
@@ -164,13 +164,6 @@ class Command(BaseCommand):
                 status = RegistryStatus.SUSPENDED
             elif roll < 0.015:
                 status = RegistryStatus.REVOKED
-            names = [
-                publication.registration_number,
-                document["product"]["name"],
-                document["product"]["name_zh"],
-                maker.name,
-                maker.name_zh,
-            ]
             entries.append(
                 RegistryEntry(
                     publication=publication,
@@ -195,7 +188,7 @@ class Command(BaseCommand):
                     issued=publication.issued,
                     valid_until=publication.valid_until,
                     published_at=publication.published_at,
-                    search_text=" ".join(n for n in names if n).lower(),
+                    search_text=search.document_text(document),
                 )
             )
         RegistryEntry.objects.bulk_create(entries)
