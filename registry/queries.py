@@ -8,8 +8,10 @@ exactly the same things. By default only the latest version of each EPD is liste
 """
 
 import bisect
+import difflib
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from time import monotonic
@@ -245,7 +247,11 @@ def filtered(query: Query) -> QuerySet[RegistryEntry]:
 
 def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
     """The entries matching `params` (a QueryDict or dict) and the ordering to page them by."""
-    query = parse(params)
+    return ordered(parse(params))
+
+
+def ordered(query: Query) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
+    """The entries matching `query` and the ordering to page them by (relevance as an annotation)."""
     entries = filtered(query)
     if query.ranked:
         return entries.annotate(relevance=relevance(query)), ORDERINGS[RELEVANCE]
@@ -280,6 +286,21 @@ def ranked_tiers(query: Query) -> list[tuple[int, QuerySet[RegistryEntry]]]:
         entries = entries.exclude(exact)
     tiers += [(1, entries.filter(names)), (2, entries.exclude(names))]
     return [(rank, tier.order_by("-published_at", "-id")) for rank, tier in tiers]
+
+
+def ranked_page(query: Query, after: tuple[int, datetime, int] | None, size: int) -> list[tuple[int, RegistryEntry]]:
+    """Up to `size` (relevance, entry) of a ranked query in relevance order, after the position `after`
+    (relevance, published_at, id) of the last entry of the page before; one query per tier read."""
+    rows: list[tuple[int, RegistryEntry]] = []
+    for rank, tier in ranked_tiers(query):
+        if after is not None and rank < after[0]:
+            continue
+        if after is not None and rank == after[0]:
+            tier = tier.filter(Q(published_at__lt=after[1]) | Q(published_at=after[1], id__lt=after[2]))
+        rows += [(rank, entry) for entry in tier[: size - len(rows)]]
+        if len(rows) >= size:
+            break
+    return rows
 
 
 FACETS = ("category", "production_route", "country")
@@ -342,3 +363,46 @@ def category_values(category: str, log_size: int | None = None) -> list[float]:
     ]
     _CATEGORY_VALUES[category] = (size, monotonic() + CATEGORY_VALUES_SECONDS, values)
     return values
+
+
+# The filters a search that finds nothing may drop (beside words of q): Query fields named as the parameters.
+DROPPABLE = (
+    "category", "country", "production_route", "manufacturer", "pcr", "valid_on", "gwp_a1a3_min", "gwp_a1a3_max",
+    "recycled_content_min", "published_after", "published_before",
+)  # fmt: skip
+MAX_SUGGESTIONS = 5
+
+
+def suggestions(query: Query) -> list[dict]:
+    """For a search that finds nothing: which word of q or which filter to drop (and how many EPDs that finds),
+    and which words look like a misspelt category or route term. A few counts, run only when nothing was found."""
+    found: list[dict] = []
+    words = query.words
+    if len(words) > 1:
+        for word in words:
+            rest = " ".join(w.text for w in words if w is not word)
+            count = filtered(replace(query, q=rest)).count()
+            if count:
+                found.append({"drop": "q", "value": word.text, "q": rest, "count": count})
+    for name in DROPPABLE:
+        value = getattr(query, name)
+        if value not in (None, ""):
+            count = filtered(replace(query, **{name: "" if isinstance(value, str) else None})).count()
+            if count:
+                found.append({"drop": name, "value": str(value), "count": count})
+    found.sort(key=lambda s: -s["count"])
+    corrections = []
+    for word in words:
+        if not filtered(Query(q=word.text, statuses=query.statuses)).exists():
+            close = difflib.get_close_matches(text.fold(word.text), _vocabulary(), n=1, cutoff=0.75)
+            if close:
+                corrections.append({"correct": word.text, "to": close[0], "q": query.q.replace(word.text, close[0])})
+    return (corrections + found)[:MAX_SUGGESTIONS]
+
+
+@functools.cache
+def _vocabulary() -> list[str]:
+    """The words of every category and route term, folded: what a misspelt query word is compared with."""
+    terms = [t for c in catalogue.CATEGORIES for t in catalogue.category_terms(c.code)]
+    terms += [t for route in ROUTES for t in catalogue.route_terms(route)]
+    return sorted({word for term in terms for word in text.fold(term).replace("-", " ").split() if len(word) > 2})

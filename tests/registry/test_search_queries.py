@@ -2,8 +2,6 @@
 published EPDs in English and Chinese (built here, not from seed_demo, which grows), plus the issue's five
 examples against seed_demo. Runs on SQLite and, with DATABASE_URL, on PostgreSQL (trigram index)."""
 
-# ruff: noqa: E501 (the cast is a table, one EPD a line)
-
 from datetime import datetime, timedelta
 
 import pytest
@@ -363,3 +361,78 @@ def test_the_issue_examples_find_the_demo_epds(client, in_process_tasks):
         assert response.status_code == 200
         categories = {row["category"] for row in response.json()["results"]}
         assert categories and categories <= expected, q
+
+
+# ---------------------------------------------------------------- relevance, facets, suggestions
+
+
+def test_relevance_lists_product_name_matches_first_then_the_rest_newest_first(client, cast):
+    # In their product names: S1, M1 (other names), H3, H2, H1; only in category terms: M2 (stainless coil), J1.
+    assert found(client, q="coil") == ["S1", "M1", "H3", "H2", "H1", "M2", "J1"]
+    assert found(client, q="coil", ordering="relevance") == ["S1", "M1", "H3", "H2", "H1", "M2", "J1"]
+
+
+def test_an_exact_registration_number_comes_first(client, cast):
+    assert found(client, q=NUMBERS["J1"], status="any") == ["J1"]
+
+
+def test_other_orderings_still_apply_to_a_text_search(client, cast):
+    by_name = found(client, q="coil", ordering="product_name")
+    assert by_name == sorted(by_name, key=lambda key: CAST[key][1])
+    assert found(client, q="coil", ordering="-published_at") == ["S1", "M2", "M1", "J1", "H3", "H2", "H1"]
+
+
+def test_relevance_pages_follow_each_other_without_gaps(client, cast):
+    keys, url, params = [], "/api/v1/epds/", {"q": "coil", "page_size": 2}
+    while url:
+        body = client.get(url, params).json()
+        keys += [key for row in body["results"] for key, number in NUMBERS.items() if number == row["registration_number"]]
+        url, params = body["next"], None
+        assert body["previous"] is None
+    assert keys == found(client, q="coil")
+
+
+def test_a_forged_relevance_cursor_is_a_400_naming_it(client, cast):
+    response = client.get("/api/v1/epds/", {"q": "coil", "cursor": "bm90IGEgY3Vyc29y"})
+    assert response.status_code == 400
+    assert response.json()["error"]["findings"][0]["field"] == "cursor"
+
+
+def test_the_search_page_orders_by_relevance_too(client, cast):
+    page = client.get("/", {"q": "coil"}).content.decode()
+    names = [CAST[key][1] for key in ("S1", "H1", "M2", "J1")]
+    assert [page.index(name) for name in names] == sorted(page.index(name) for name in names)
+
+
+def test_facets_count_the_matches_by_category_route_and_country(client, cast):
+    body = client.get("/api/v1/epds/facets/", {"q": "coil"}).json()
+    assert body["count"] == 7 and body["suggestions"] == []
+    assert body["facets"]["country"] == [{"value": "CN", "count": 4}, {"value": "DE", "count": 2}, {"value": "JP", "count": 1}]
+    assert {"value": "flat.hrc", "count": 1} in body["facets"]["category"]
+    assert sum(row["count"] for row in body["facets"]["production_route"]) == 7
+
+
+def test_a_search_that_finds_nothing_suggests_what_to_drop(client, cast):
+    body = client.get("/api/v1/epds/", {"q": "rebar galvanized"}).json()
+    assert body["results"] == []
+    assert {"drop": "q", "value": "galvanized", "q": "rebar", "count": 4} in body["suggestions"]
+    assert {"drop": "q", "value": "rebar", "q": "galvanized", "count": 3} in body["suggestions"]
+    body = client.get("/api/v1/epds/facets/", {"q": "coil", "country": "SE"}).json()
+    assert body["count"] == 0 and body["suggestions"] == [{"drop": "country", "value": "SE", "count": 7}]
+
+
+def test_a_misspelt_word_gets_a_correction(client, cast):
+    suggestions = client.get("/api/v1/epds/", {"q": "rebbar"}).json()["suggestions"]
+    assert suggestions == [{"correct": "rebbar", "to": "rebar", "q": "rebar"}]
+    assert found(client, q=suggestions[0]["q"])
+
+
+def test_a_search_that_finds_something_suggests_nothing(client, cast):
+    assert client.get("/api/v1/epds/", {"q": "rebar"}).json()["suggestions"] == []
+
+
+def test_the_search_page_shows_facets_and_suggestions(client, cast):
+    page = client.get("/", {"q": "coil"}).content.decode()
+    assert "?q=coil&amp;country=CN" in page
+    empty = client.get("/", {"q": "rebar galvanized"}).content.decode()
+    assert "?q=rebar" in empty and "galvanized" in empty
