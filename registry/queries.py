@@ -276,28 +276,31 @@ def relevance(query: Query) -> Case:
     )
 
 
-def ranked_tiers(query: Query) -> list[tuple[int, QuerySet[RegistryEntry]]]:
-    """The matches of a ranked query split by relevance (see relevance()), each newest first, so that a page
-    is read tier after tier from indexes instead of sorting every match by a computed rank."""
-    entries, exact, names = filtered(query), _exact_number(query), text.matches_names(query.words)
-    tiers = []
-    if exact is not None:
-        tiers.append((0, entries.filter(exact)))
-        entries = entries.exclude(exact)
-    tiers += [(1, entries.filter(names)), (2, entries.exclude(names))]
-    return [(rank, tier.order_by("-published_at", "-id")) for rank, tier in tiers]
-
-
 def ranked_page(query: Query, after: tuple[int, datetime, int] | None, size: int) -> list[tuple[int, RegistryEntry]]:
-    """Up to `size` (relevance, entry) of a ranked query in relevance order, after the position `after`
-    (relevance, published_at, id) of the last entry of the page before; one query per tier read."""
+    """Up to `size` (relevance, entry) of a ranked query in relevance order (see relevance()), after the position
+    `after` (relevance, published_at, id) of the last entry of the page before.
+
+    Each relevance is read newest first, tier after tier, one query each and only as far as the page needs, so
+    that PostgreSQL walks its newest-first index or a trigram bitmap instead of sorting every match by a computed
+    rank. When a page has seen all of the product-name tier, the rest is "the matches but those", which the
+    planner estimates well; "the matches whose names do not match" looks common to it even when it is empty,
+    and it would walk the whole index to find nothing."""
+    entries, exact, names = filtered(query), _exact_number(query), text.matches_names(query.words)
     rows: list[tuple[int, RegistryEntry]] = []
-    for rank, tier in ranked_tiers(query):
-        if after is not None and rank < after[0]:
+    seen_all_names = after is None or after[0] == 0
+    for rank in (0, 1, 2):
+        if (rank == 0 and exact is None) or (after is not None and rank < after[0]):
             continue
+        tier = entries.filter(exact) if rank == 0 else entries.exclude(exact) if exact is not None else entries
+        if rank == 1:
+            tier = tier.filter(names)
+        elif rank == 2:
+            named = [entry.pk for r, entry in rows if r == 1]
+            tier = tier.exclude(pk__in=named) if seen_all_names else tier.exclude(names)
         if after is not None and rank == after[0]:
             tier = tier.filter(Q(published_at__lt=after[1]) | Q(published_at=after[1], id__lt=after[2]))
-        rows += [(rank, entry) for entry in tier[: size - len(rows)]]
+        found = list(tier.order_by("-published_at", "-id")[: size - len(rows)])
+        rows += [(rank, entry) for entry in found]
         if len(rows) >= size:
             break
     return rows
