@@ -49,4 +49,4 @@ bench-sign: install
 
 ## 100,000 EPDs on PostgreSQL (127.0.0.1:5432, database bench_registry, kept between runs), gunicorn, wrk
 bench-registry: install
-	$(PY) bench/bench_registry.py --count 100000
+	$(PY) bench/bench_registry.py --count 100000 --database $${BENCH_DATABASE:-bench_registry}

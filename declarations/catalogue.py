@@ -283,3 +283,26 @@ def category_label(code: str) -> str:
     if code in CATEGORY_GROUP_NAMES:
         return CATEGORY_GROUP_NAMES[code][1 if chinese_active() else 0]
     return code
+
+
+@cache
+def _search_synonyms() -> dict:
+    return json.loads((REFERENCE_DIR / "search_synonyms.json").read_text(encoding="utf-8"))
+
+
+def category_terms(code: str) -> tuple[str, ...]:
+    """What a buyer may call the category, in English and Chinese: its names and its synonyms
+    (reference/search_synonyms.json, one table: rebar = reinforcing bar = 钢筋 = 螺纹钢)."""
+    category = CATEGORY_BY_CODE.get(code)
+    names = (category.name, category.name_zh) if category else ()
+    return (*names, *_search_synonyms()["categories"].get(code, ()))
+
+
+def route_terms(code: str) -> tuple[str, ...]:
+    """What a buyer may call the production route (EAF, 电炉, blast furnace …)."""
+    return tuple(_search_synonyms()["routes"].get(code, ()))
+
+
+def american_spellings() -> dict[str, str]:
+    """British spelling → the American one search indexes ("galvanised" → "galvanized")."""
+    return _search_synonyms()["spellings"]

@@ -43,9 +43,37 @@ SHA = "3b7e1f0c9a2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f"
 SEARCH = [
     OpenApiExample(
         "One page",
-        value={"next": f"{SITE}/api/v1/epds/?cursor=cD0yMDI2LTExLTAy&q=rebar", "previous": None, "results": [ENTRY]},
+        value={"next": f"{SITE}/api/v1/epds/?cursor=cD0yMDI2LTExLTAy&q=rebar", "previous": None, "results": [ENTRY], "suggestions": []},
         response_only=True,
     )
+]
+FACETS = [
+    OpenApiExample(
+        "Rebar in China",
+        value={
+            "count": 214,
+            "facets": {
+                "category": [{"value": "long.rebar", "count": 201}, {"value": "stainless.rebar", "count": 13}],
+                "production_route": [{"value": "scrap_eaf", "count": 150}, {"value": "bf_bof", "count": 64}],
+                "country": [{"value": "CN", "count": 214}],
+            },
+            "suggestions": [],
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "Nothing found: what to drop or correct",
+        value={
+            "count": 0,
+            "facets": {"category": [], "production_route": [], "country": []},
+            "suggestions": [
+                {"correct": "rebbar", "to": "rebar", "q": "rebar stainless galvanized"},
+                {"drop": "q", "value": "galvanized", "q": "rebbar stainless", "count": 3},
+                {"drop": "country", "value": "SE", "count": 12},
+            ],
+        },
+        response_only=True,
+    ),
 ]
 DETAIL = [
     OpenApiExample(

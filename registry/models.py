@@ -219,7 +219,7 @@ class RegistryEntry(models.Model):
     issued = models.DateField()
     valid_until = models.DateField()
     published_at = models.DateTimeField()
-    search_text = models.TextField(help_text="lower-case registration number, product and manufacturer names, for `q`")
+    search_text = models.TextField(help_text="normalised search tokens for `q`, written by registry.search.document_text()")
     reminded_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the last expiry reminder sent: 90 or 30 days before")
 
     class Meta:

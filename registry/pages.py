@@ -4,6 +4,8 @@ Thin views over the same functions as the API: queries.search() for the list, th
 document for the figures, verify.verify_upload() for the verdict.
 """
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -64,13 +66,18 @@ def _labelled(parameter: str, message: str) -> str:
 def search(request):
     errors: dict[str, str] = {}
     given = {name: value for name, value in request.GET.items() if value.strip() and name != "page"}  # a form sends its empty fields
+    facets, suggestions = {}, []
     try:
-        entries, ordering = queries.search(given)
+        query = queries.parse(given)
+        entries, ordering = queries.ordered(query)
+        facets = queries.facets(query)
     except DomainError as error:
         # The API names its parameters; a person reads the label of the field next to the message.
         errors = {f.field: _labelled(f.field, f.message) for f in error.findings}
         entries, ordering = RegistryEntry.objects.none(), queries.ORDERINGS[queries.DEFAULT_ORDERING]
     page = Paginator(entries.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    if not errors and not page.paginator.count:
+        suggestions = [dict(s, link=_suggestion_link(given, s)) for s in queries.suggestions(query)]
     medians = {row["code"]: (row["gwp_a1a3_per_tonne"] or {}).get("p50") for row in category_statistics()}
     scale = max([float(e.gwp_a1a3_per_tonne or 0) for e in page] + [1.0])
     for entry in page:
@@ -81,6 +88,23 @@ def search(request):
         entry.median_percent = round(100 * median / scale, 1) if median and median <= scale else None
     keep = request.GET.copy()
     keep.pop("page", None)
+    labels = {"category": catalogue.category_label, "production_route": _route_label, "country": str}
+    facet_links = [
+        (
+            name,
+            [
+                {
+                    **row,
+                    "label": labels[name](row["value"]),
+                    "link": _link(given, **{name: row["value"]}),
+                    "chosen": given.get(name) == row["value"],
+                }
+                for row in rows
+                if row["value"]
+            ],
+        )
+        for name, rows in facets.items()
+    ]
     return render(
         request,
         "registry/search.html",
@@ -94,6 +118,7 @@ def search(request):
             "routes": catalogue.ProductionRoute.choices,
             "statuses": RegistryStatus.choices,
             "orderings": [
+                ("relevance", _("Best match (with words to search for)")),
                 ("-published_at", _("Newest first")),
                 ("gwp_a1a3_per_tonne", _("Lowest GWP per tonne")),
                 ("-gwp_a1a3_per_tonne", _("Highest GWP per tonne")),
@@ -102,9 +127,23 @@ def search(request):
                 ("product_name", _("Product name")),
             ],
             "max_compare": MAX_COMPARE,
+            "facets": facet_links,
+            "suggestions": suggestions,
         },
         status=400 if errors else 200,
     )
+
+
+def _link(given: dict, **changes: str | None) -> str:
+    """The search page with some parameters changed (None leaves one out)."""
+    params = {name: value for name, value in {**given, **changes}.items() if value}
+    return f"?{urlencode(params)}"
+
+
+def _suggestion_link(given: dict, suggestion: dict) -> str:
+    if "q" in suggestion:
+        return _link(given, q=suggestion["q"])
+    return _link(given, **{suggestion["drop"]: None})
 
 
 def _entry(number: str, version: str | None) -> RegistryEntry:

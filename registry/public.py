@@ -5,9 +5,11 @@ manufacturers, the change feed (JSON and Atom) and the nightly bulk export. Each
 number of SQL queries whatever the data size (tests count them).
 """
 
+import base64
 import functools
 import json
 import os
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,6 +30,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from declarations import catalogue
 from declarations.api import ERROR_SCHEMA
@@ -123,6 +126,9 @@ ENTRY_SCHEMA = inline_serializer(
 )
 
 
+INVALID_CURSOR = gettext_lazy("The cursor is not valid; start again from the first page.")
+
+
 class CheckedCursor(pagination.CursorPagination):
     """Cursor paging where a forged cursor is the client's fault (a 400 naming `cursor`) and nothing else is:
     a database error while the page is read stays a logged 500, not a misleading "cursor is not valid"."""
@@ -140,7 +146,7 @@ class CheckedCursor(pagination.CursorPagination):
         # DRF raises NotFound for a cursor it cannot decode; Django raises ValueError, TypeError or ValidationError
         # for a position that is no value of the ordering field.
         except (exceptions.NotFound, ValueError, TypeError, DjangoValidationError) as error:
-            raise queries.BadQuery.of("cursor", _("The cursor is not valid; start again from the first page.")) from error
+            raise bad_cursor() from error
 
 
 class Cursor(CheckedCursor):
@@ -167,7 +173,13 @@ def text_parameter(name: str, max_length: int, description: str, **schema) -> Op
 
 NUMBER_BOUND = {"type": "number", "minimum": -(10**12), "maximum": 10**12}
 SEARCH_PARAMETERS = [
-    text_parameter("q", queries.MAX_TEXT, "text in product, manufacturer or registration number"),
+    text_parameter(
+        "q",
+        queries.MAX_TEXT,
+        "words that must all match, in any order, English or Chinese: product names, manufacturer, category and its "
+        "synonyms, production route, grade, standard, registration number (see docs/api.md); ordered by relevance unless "
+        "`ordering` says otherwise",
+    ),
     OpenApiParameter(
         "category",
         # A one-level code ("prestressing") is its own group: listed once, as OpenAPI wants enums unique.
@@ -198,6 +210,50 @@ SEARCH_PARAMETERS = [
 ]
 
 
+SUGGESTION_SCHEMA = inline_serializer(
+    "SearchSuggestion",
+    {
+        "drop": serializers.CharField(required=False, help_text="the parameter to leave out: q (one word of it) or a filter"),
+        "value": serializers.CharField(required=False, help_text="the word or filter value to leave out"),
+        "correct": serializers.CharField(required=False, help_text="a word of q that looks misspelt"),
+        "to": serializers.CharField(required=False, help_text="what it may have meant"),
+        "q": serializers.CharField(required=False, help_text="q with the word left out or corrected"),
+        "count": serializers.IntegerField(required=False, help_text="how many EPDs the search finds without it"),
+    },
+)
+FACET_SCHEMA = inline_serializer("FacetValue", {"value": serializers.CharField(), "count": serializers.IntegerField()})
+
+
+class FacetsView(PublicView):
+    @extend_schema(
+        operation_id="epds_facets",
+        examples=api_examples.FACETS,
+        summary="How the matches of a search divide by category, production route and country",
+        description="Takes the parameters of the search (ordering and page_size are accepted and ignored). "
+        "When the search finds nothing, `suggestions` says which word or filter to drop, or which word to correct.",
+        parameters=SEARCH_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                "EpdFacets",
+                {
+                    "count": serializers.IntegerField(help_text="how many EPDs the search finds"),
+                    "facets": inline_serializer(
+                        "Facets",
+                        {name: type(FACET_SCHEMA)(many=True) for name in queries.FACETS},
+                    ),
+                    "suggestions": type(SUGGESTION_SCHEMA)(many=True),
+                },
+            ),
+            400: ERROR_SCHEMA,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = queries.parse(request.query_params)
+        facets = queries.facets(query)
+        count = sum(row["count"] for row in facets["category"])
+        return Response({"count": count, "facets": facets, "suggestions": [] if count else queries.suggestions(query)})
+
+
 class SearchView(PublicView):
     @extend_schema(
         operation_id="epds_search",
@@ -211,16 +267,51 @@ class SearchView(PublicView):
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                     "results": type(ENTRY_SCHEMA)(many=True),
+                    "suggestions": type(SUGGESTION_SCHEMA)(many=True),
                 },
             ),
             400: ERROR_SCHEMA,
         },
     )
     def get(self, request: Request) -> Response:
-        entries, self.ordering = queries.search(request.query_params)
-        paginator = Cursor()
-        page = paginator.page_of(entries, request, self)
-        return paginator.get_paginated_response([entry_summary(e) for e in page])
+        query = queries.parse(request.query_params)
+        if query.ranked:
+            body = ranked_page(request, query)
+        else:
+            entries, self.ordering = queries.ordered(query)
+            paginator = Cursor()
+            page = paginator.page_of(entries, request, self)
+            body = {"next": paginator.get_next_link(), "previous": paginator.get_previous_link(), "results": page}
+        body["results"] = [entry_summary(e) for e in body["results"]]
+        # Only a search that finds nothing pays for suggestions (a few counts).
+        body["suggestions"] = queries.suggestions(query) if not body["results"] and "cursor" not in request.query_params else []
+        return Response(body)
+
+
+def bad_cursor() -> queries.BadQuery:
+    return queries.BadQuery.of("cursor", INVALID_CURSOR)
+
+
+def ranked_page(request: Request, query: queries.Query) -> dict:
+    """A page in relevance order: the cursor holds the (relevance, published_at, id) of the last entry shown.
+    Only forward: `previous` is null in relevance order."""
+    size = int(request.query_params.get("page_size") or Cursor.page_size)
+    after = None
+    if "cursor" in request.query_params:
+        try:
+            rank, moment, pk = base64.urlsafe_b64decode(request.query_params["cursor"].encode()).decode().split("|")
+            after = (int(rank), datetime.fromisoformat(moment), int(pk))
+        except (ValueError, UnicodeError) as error:
+            raise bad_cursor() from error
+        if after[1].tzinfo is None:
+            raise bad_cursor()
+    rows = queries.ranked_page(query, after, size + 1)
+    following = None
+    if len(rows) > size:
+        rank, last = rows[size - 1]
+        cursor = base64.urlsafe_b64encode(f"{rank}|{last.published_at.isoformat()}|{last.pk}".encode()).decode()
+        following = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+    return {"next": following, "previous": None, "results": [entry for _rank, entry in rows[:size]]}
 
 
 # The artefacts of the entry as a JSON array of [name, sha256, size, log_index, file], by name.

@@ -23,7 +23,7 @@ from declarations import workflow
 from declarations.models import Declaration
 from declarations.workflow import Status
 
-from . import documents, exports, ilcd_checks, signing, timestamping, transparency
+from . import documents, exports, ilcd_checks, search, signing, timestamping, transparency
 from .models import Artefact, ArtefactName, IlcdDataset, LogEvent, Publication, RegistryEntry, RegistryStatus
 from .pdf import machine_readable_files, render_pdf
 
@@ -202,13 +202,6 @@ def entry_fields(declaration: Declaration, publication: Publication) -> dict:
     mass = declaration.declared_mass_kg
     per_tonne = gwp * Decimal(1000) / mass if gwp is not None and mass else None
     pcr = document["lca"].get("pcr") or {}
-    names = [
-        publication.registration_number,
-        product["name"],
-        product.get("name_zh") or "",
-        manufacturer["name"],
-        manufacturer.get("name_zh") or "",
-    ]
     return {
         "registration_number": publication.registration_number,
         "version": publication.version,
@@ -229,7 +222,7 @@ def entry_fields(declaration: Declaration, publication: Publication) -> dict:
         "issued": publication.issued,
         "valid_until": publication.valid_until,
         "published_at": publication.published_at,
-        "search_text": " ".join(part for part in names if part).lower(),
+        "search_text": search.document_text(document),
     }
 
 

@@ -8,13 +8,15 @@ exactly the same things. By default only the latest version of each EPD is liste
 """
 
 import bisect
+import difflib
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from time import monotonic
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,8 @@ from declarations import catalogue
 from declarations.errors import DomainError
 from declarations.validation import ERROR, Finding
 
+from . import search as text
+from .documents import REGISTRATION_PREFIX
 from .models import RegistryEntry, RegistryStatus
 
 MAX_TEXT = 100
@@ -39,8 +43,12 @@ ORDERINGS = {
     "-recycled_content": ("-recycled_content", "-id"),
     "product_name": ("product_name", "id"),
     "registration_number": ("registration_number", "id"),
+    # With `q`, the default: the EPD whose registration number q is, then EPDs whose product names hold every
+    # word, then the others; newest first within each (ranked_pages() pages it without sorting every match).
+    "relevance": ("relevance", "-published_at", "-id"),
 }
 DEFAULT_ORDERING = "-published_at"
+RELEVANCE = "relevance"
 CATEGORY_GROUPS = sorted({code.split(".")[0] for code in catalogue.CATEGORY_BY_CODE})
 ROUTES = [value for value, _label in catalogue.ProductionRoute.choices]
 PARAMETERS = (
@@ -76,6 +84,14 @@ class Query:
     published_after: datetime | None = None
     published_before: datetime | None = None
     ordering: str = DEFAULT_ORDERING
+
+    @property
+    def words(self) -> list[text.Word]:
+        return text.query_words(self.q)
+
+    @property
+    def ranked(self) -> bool:
+        return self.ordering == RELEVANCE and bool(self.words)
 
 
 class _Reader:
@@ -150,7 +166,7 @@ class _Reader:
 def parse(params) -> Query:
     """Validate every parameter; BadQuery lists all wrong ones at once."""
     read = _Reader(params)
-    query = Query(q=read.text("q").lower())
+    query = Query(q=read.text("q"))
     category = read.text("category", 40)
     if category and category not in catalogue.CATEGORY_BY_CODE and category not in CATEGORY_GROUPS:
         read.problem("category", _("Unknown category “%(value)s”; see /api/v1/categories/.") % {"value": category})
@@ -197,7 +213,7 @@ def parse(params) -> Query:
     if ordering and ordering not in ORDERINGS:
         read.problem("ordering", _("ordering must be one of %(values)s.") % {"values": ", ".join(ORDERINGS)})
     else:
-        query.ordering = ordering or DEFAULT_ORDERING
+        query.ordering = ordering or (RELEVANCE if query.q else DEFAULT_ORDERING)
     if read.findings:
         raise BadQuery(_("Some search parameters are wrong."), read.findings)
     return query
@@ -207,8 +223,8 @@ def filtered(query: Query) -> QuerySet[RegistryEntry]:
     entries = RegistryEntry.objects.filter(status__in=query.statuses)
     if RegistryStatus.SUPERSEDED not in query.statuses:
         entries = entries.filter(is_latest=True)
-    if query.q:
-        entries = entries.filter(search_text__contains=query.q)
+    if query.words:
+        entries = entries.filter(text.matches(query.words))
     if query.category in CATEGORY_GROUPS:
         entries = entries.filter(Q(category=query.category) | Q(category__startswith=f"{query.category}."))
     elif query.category:
@@ -231,8 +247,78 @@ def filtered(query: Query) -> QuerySet[RegistryEntry]:
 
 def search(params) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
     """The entries matching `params` (a QueryDict or dict) and the ordering to page them by."""
-    query = parse(params)
-    return filtered(query), ORDERINGS[query.ordering]
+    return ordered(parse(params))
+
+
+def ordered(query: Query) -> tuple[QuerySet[RegistryEntry], tuple[str, ...]]:
+    """The entries matching `query` and the ordering to page them by (relevance as an annotation)."""
+    entries = filtered(query)
+    if query.ranked:
+        return entries.annotate(relevance=relevance(query)), ORDERINGS[RELEVANCE]
+    if query.ordering == RELEVANCE:  # relevance without words to rank by: newest first
+        return entries, ORDERINGS[DEFAULT_ORDERING]
+    return entries, ORDERINGS[query.ordering]
+
+
+def _exact_number(query: Query) -> Q | None:
+    number = query.q.strip().upper()
+    return Q(registration_number=number) if number.startswith(REGISTRATION_PREFIX) and " " not in number else None
+
+
+def relevance(query: Query) -> Case:
+    """0 for the EPD whose registration number `q` is, 1 where the product names hold every word, else 2."""
+    exact = _exact_number(query)
+    return Case(
+        *([When(exact, then=Value(0))] if exact is not None else []),
+        When(text.matches_names(query.words), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def ranked_page(query: Query, after: tuple[int, datetime, int] | None, size: int) -> list[tuple[int, RegistryEntry]]:
+    """Up to `size` (relevance, entry) of a ranked query in relevance order (see relevance()), after the position
+    `after` (relevance, published_at, id) of the last entry of the page before.
+
+    Each relevance is read newest first, tier after tier, one query each and only as far as the page needs, so
+    that PostgreSQL walks its newest-first index or a trigram bitmap instead of sorting every match by a computed
+    rank. When a page has seen all of the product-name tier, the rest is "the matches but those", which the
+    planner estimates well; "the matches whose names do not match" looks common to it even when it is empty,
+    and it would walk the whole index to find nothing."""
+    entries, exact, names = filtered(query), _exact_number(query), text.matches_names(query.words)
+    rows: list[tuple[int, RegistryEntry]] = []
+    seen_all_names = after is None or after[0] == 0
+    for rank in (0, 1, 2):
+        if (rank == 0 and exact is None) or (after is not None and rank < after[0]):
+            continue
+        tier = entries.filter(exact) if rank == 0 else entries.exclude(exact) if exact is not None else entries
+        if rank == 1:
+            tier = tier.filter(names)
+        elif rank == 2:
+            named = [entry.pk for r, entry in rows if r == 1]
+            tier = tier.exclude(pk__in=named) if seen_all_names else tier.exclude(names)
+        if after is not None and rank == after[0]:
+            tier = tier.filter(Q(published_at__lt=after[1]) | Q(published_at=after[1], id__lt=after[2]))
+        found = list(tier.order_by("-published_at", "-id")[: size - len(rows)])
+        rows += [(rank, entry) for entry in found]
+        if len(rows) >= size:
+            break
+    return rows
+
+
+FACETS = ("category", "production_route", "country")
+
+
+def facets(query: Query) -> dict[str, list[dict]]:
+    """How many of the matches fall in each category, production route and country (most first); one query."""
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for row in filtered(query).order_by().values(*FACETS).annotate(n=Count("id")):
+        for name in FACETS:
+            counts[name][row[name]] = counts[name].get(row[name], 0) + row["n"]
+    return {
+        name: [{"value": value, "count": n} for value, n in sorted(values.items(), key=lambda item: (-item[1], item[0]))]
+        for name, values in counts.items()
+    }
 
 
 # Below this many valid EPDs in a category, "lower than N %" says nothing and is not shown.
@@ -284,3 +370,46 @@ def category_values(category: str, log_size: int | None = None) -> list[float]:
     ]
     _CATEGORY_VALUES[category] = (size, monotonic() + CATEGORY_VALUES_SECONDS, values)
     return values
+
+
+# The filters a search that finds nothing may drop (beside words of q): Query fields named as the parameters.
+DROPPABLE = (
+    "category", "country", "production_route", "manufacturer", "pcr", "valid_on", "gwp_a1a3_min", "gwp_a1a3_max",
+    "recycled_content_min", "published_after", "published_before",
+)  # fmt: skip
+MAX_SUGGESTIONS = 5
+
+
+def suggestions(query: Query) -> list[dict]:
+    """For a search that finds nothing: which word of q or which filter to drop (and how many EPDs that finds),
+    and which words look like a misspelt category or route term. A few counts, run only when nothing was found."""
+    found: list[dict] = []
+    words = query.words
+    if len(words) > 1:
+        for word in words:
+            rest = " ".join(w.text for w in words if w is not word)
+            count = filtered(replace(query, q=rest)).count()
+            if count:
+                found.append({"drop": "q", "value": word.text, "q": rest, "count": count})
+    for name in DROPPABLE:
+        value = getattr(query, name)
+        if value not in (None, ""):
+            count = filtered(replace(query, **{name: "" if isinstance(value, str) else None})).count()
+            if count:
+                found.append({"drop": name, "value": str(value), "count": count})
+    found.sort(key=lambda s: -s["count"])
+    corrections = []
+    for word in words:
+        if not filtered(Query(q=word.text, statuses=query.statuses)).exists():
+            close = difflib.get_close_matches(text.fold(word.text), _vocabulary(), n=1, cutoff=0.75)
+            if close:
+                corrections.append({"correct": word.text, "to": close[0], "q": query.q.replace(word.text, close[0])})
+    return (corrections + found)[:MAX_SUGGESTIONS]
+
+
+@functools.cache
+def _vocabulary() -> list[str]:
+    """The words of every category and route term, folded: what a misspelt query word is compared with."""
+    terms = [t for c in catalogue.CATEGORIES for t in catalogue.category_terms(c.code)]
+    terms += [t for route in ROUTES for t in catalogue.route_terms(route)]
+    return sorted({word for term in terms for word in text.fold(term).replace("-", " ").split() if len(word) > 2})

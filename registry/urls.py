@@ -18,6 +18,7 @@ api_urlpatterns: list = [
     path("log/proof/consistency", log_api.ConsistencyProofView.as_view(), name="log-proof-consistency"),
     path("verify/", api.VerifyView.as_view(), name="verify"),
     path("epds/", public.SearchView.as_view(), name="epd-search"),
+    path("epds/facets/", public.FacetsView.as_view(), name="epd-facets"),  # before epds/<number>/: never a registration number
     path("epds/<str:registration_number>/", public.DetailView.as_view(), name="epd-detail"),
     path("epds/<str:registration_number>/versions/", public.VersionsView.as_view(), name="epd-versions"),
     re_path(

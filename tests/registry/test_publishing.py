@@ -9,7 +9,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from declarations import editing
 from declarations.models import Declaration
-from registry import publishing, signing, transparency
+from registry import publishing, search, signing, transparency
 from registry.fonts import MissingCJKFont
 from registry.models import ArtefactName, LogEntry, Publication, RegistryEntry
 
@@ -48,7 +48,8 @@ def test_publish_assigns_number_signs_stores_and_logs(approved):
     assert entry.status == "valid" and entry.is_latest
     assert entry.gwp_a1a3 == declaration.gwp_a1a3()
     assert entry.valid_until == publication.valid_until
-    assert publication.registration_number.lower() in entry.search_text
+    assert entry.search_text == search.document_text(publication.document)
+    assert f" {publication.registration_number.lower().split('-')[-1]} " in entry.search_text
 
 
 def test_publishing_twice_yields_one_publication(approved):

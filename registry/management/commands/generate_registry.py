@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -24,7 +24,7 @@ from accounts.models import Organization, User
 from declarations import catalogue
 from declarations.models import EPD, Declaration
 from declarations.samples import sample_document
-from registry import exports
+from registry import exports, search
 from registry.documents import REGISTRATION_PREFIX
 from registry.models import Publication, RegistryEntry, RegistryStatus
 
@@ -42,23 +42,66 @@ ZH_PARTS = (
     ["钢铁", "特钢", "金属", "钢业"],
     ["有限公司", "集团", "股份有限公司"],
 )
-PRODUCT_NAMES = {
-    "long.rebar": ["Reinforcing bar B500B", "Rebar HRB400E", "Reinforcing bar B500C"],
-    "long.wirerod": ["Wire rod SAE1008", "Wire rod for drawing"],
-    "long.sections": ["Hot-rolled sections IPE/HEA S355", "Wide-flange beams S355J2"],
-    "long.merchant": ["Merchant bars S275JR", "Engineering bars C45"],
-    "flat.hrc": ["Hot-rolled coil S355MC", "Hot-rolled coil S235JR"],
-    "flat.crc": ["Cold-rolled coil DC04", "Cold-rolled sheet DC01"],
-    "flat.plate": ["Heavy plate S355J2+N", "Quarto plate S460M"],
-    "flat.coated.metallic": ["Hot-dip galvanized coil DX51D+Z275", "ZM coated coil"],
-    "tube.shs.hot": ["Hot-finished hollow sections S355J2H"],
-    "stainless.flat": ["Stainless cold-rolled sheet 1.4301"],
+# category → (product name, Chinese name, grades, standards): what buyers search by (bench/bench_registry.py's mix).
+PRODUCTS = {
+    "long.rebar": [
+        ("Reinforcing bar B500B", "钢筋 B500B", ["B500B"], ["EN 10080"]),
+        ("Rebar HRB400E", "热轧带肋钢筋 HRB400E", ["HRB400E"], ["GB/T 1499.2"]),
+        ("Reinforcing bar B500C", "螺纹钢 B500C", ["B500C"], ["EN 10080", "BS 4449"]),
+    ],
+    "long.wirerod": [
+        ("Wire rod SAE1008", "线材 SAE1008", ["SAE1008"], ["EN 16120"]),
+        ("Wire rod for drawing", "拉丝用盘条", ["C9D"], ["EN ISO 16120-2"]),
+    ],
+    "long.sections": [
+        ("Hot-rolled sections IPE/HEA S355", "热轧H型钢 S355", ["S355JR"], ["EN 10025-2", "EN 10365"]),
+        ("Wide-flange beams S355J2", "宽翼缘工字钢 S355J2", ["S355J2"], ["EN 10025-2"]),
+    ],
+    "long.merchant": [
+        ("Merchant bars S275JR", "棒材 S275JR", ["S275JR"], ["EN 10025-2"]),
+        ("Engineering bars C45", "圆钢 C45", ["C45"], ["EN ISO 683-1"]),
+    ],
+    "flat.hrc": [
+        ("Hot-rolled coil S355MC", "热轧卷板 S355MC", ["S355MC"], ["EN 10149-2"]),
+        ("Hot-rolled coil S235JR", "热轧卷 S235JR", ["S235JR", "Q235B"], ["EN 10025-2", "GB/T 700"]),
+    ],
+    "flat.crc": [
+        ("Cold-rolled coil DC04", "冷轧卷板 DC04", ["DC04"], ["EN 10130"]),
+        ("Cold-rolled sheet DC01", "冷轧板 DC01", ["DC01"], ["EN 10130"]),
+    ],
+    "flat.plate": [
+        ("Heavy plate S355J2+N", "中厚板 S355J2+N", ["S355J2+N"], ["EN 10025-3"]),
+        ("Quarto plate S460M", "中厚板 S460M", ["S460M"], ["EN 10025-4"]),
+    ],
+    "flat.coated.metallic": [
+        ("Hot-dip galvanized coil DX51D+Z275", "热镀锌卷 DX51D+Z275", ["DX51D+Z"], ["EN 10346"]),
+        ("ZM coated coil", "锌铝镁镀层卷", ["DX51D+ZM"], ["EN 10346"]),
+    ],
+    "tube.shs.hot": [("Hot-finished hollow sections S355J2H", "热成型方管 S355J2H", ["S355J2H"], ["EN 10210"])],
+    "stainless.flat": [("Stainless cold-rolled sheet 1.4301", "不锈钢冷轧板 304", ["1.4301"], ["EN 10088-2"])],
 }
 # Share of each category in the generated registry (rebar and flat products dominate, as in real registries).
 CATEGORY_WEIGHTS = {code: 1 for code in catalogue.CATEGORY_BY_CODE} | {
     "long.rebar": 14, "flat.hrc": 8, "long.sections": 6, "flat.crc": 5, "flat.plate": 5, "flat.coated.metallic": 5, "long.wirerod": 4,
 }  # fmt: skip
 ROUTE_BY_CATEGORY_GROUP = {"long": (["scrap_eaf", "bf_bof", "dri_eaf"], [6, 3, 1]), "flat": (["bf_bof", "scrap_eaf", "dri_eaf"], [7, 2, 1])}
+
+
+def insert(model, rows: list) -> list:
+    """bulk_create, by COPY on PostgreSQL: Django's bulk insert sends the rows as arrays that psycopg quotes
+    character by character on the client, which took most of the time with the documents' JSON."""
+    if connection.vendor != "postgresql" or not rows:
+        return model.objects.bulk_create(rows)
+    table, fields = model._meta.db_table, [f for f in model._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+        columns = ", ".join(["id", *(connection.ops.quote_name(f.column) for f in fields)])
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row.pk, *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields)])
+    return rows
 
 
 class Command(BaseCommand):
@@ -87,6 +130,8 @@ class Command(BaseCommand):
                     self._batch(rng, size, makers, categories, weights, author, today)
                 done += size
                 bar.update(size)
+        with connection.cursor() as cursor:  # fresh statistics, so the first searches get the right plans
+            cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"{count} EPDs from {len(makers)} manufacturers generated."))
 
     def _author(self) -> User:
@@ -141,18 +186,21 @@ class Command(BaseCommand):
                 )
             )
         declarations = Declaration.objects.bulk_create(declarations)
-        publications = Publication.objects.bulk_create(
-            Publication(
-                declaration=declaration,
-                registration_number=epd.registration_number,
-                version=1,
-                issued=date.fromisoformat(document["issued"]),
-                valid_until=date.fromisoformat(document["valid_until"]),
-                published_at=timezone.make_aware(datetime.combine(date.fromisoformat(document["issued"]), datetime.min.time())),
-                document=document,
-                openepd=json.dumps(exports.openepd_document(document, validate=False), ensure_ascii=False, separators=(",", ":")),
-            )
-            for declaration, epd, document in zip(declarations, epds, documents, strict=True)
+        publications = insert(
+            Publication,
+            [
+                Publication(
+                    declaration=declaration,
+                    registration_number=epd.registration_number,
+                    version=1,
+                    issued=date.fromisoformat(document["issued"]),
+                    valid_until=date.fromisoformat(document["valid_until"]),
+                    published_at=timezone.make_aware(datetime.combine(date.fromisoformat(document["issued"]), datetime.min.time())),
+                    document=document,
+                    openepd=json.dumps(exports.openepd_document(document, validate=False), ensure_ascii=False, separators=(",", ":")),
+                )
+                for declaration, epd, document in zip(declarations, epds, documents, strict=True)
+            ],
         )
         entries = []
         for publication, (maker, category, route, *_rest) in zip(publications, rows, strict=True):
@@ -164,13 +212,6 @@ class Command(BaseCommand):
                 status = RegistryStatus.SUSPENDED
             elif roll < 0.015:
                 status = RegistryStatus.REVOKED
-            names = [
-                publication.registration_number,
-                document["product"]["name"],
-                document["product"]["name_zh"],
-                maker.name,
-                maker.name_zh,
-            ]
             entries.append(
                 RegistryEntry(
                     publication=publication,
@@ -195,14 +236,15 @@ class Command(BaseCommand):
                     issued=publication.issued,
                     valid_until=publication.valid_until,
                     published_at=publication.published_at,
-                    search_text=" ".join(n for n in names if n).lower(),
+                    search_text=search.document_text(document),
                 )
             )
-        RegistryEntry.objects.bulk_create(entries)
+        insert(RegistryEntry, entries)
 
     def _document(self, epd, maker, category, route, issued, seed, rng) -> dict:
         document = sample_document(route, category, seed=seed, registration_number=epd.registration_number)
-        product = rng.choice(PRODUCT_NAMES.get(category, [catalogue.CATEGORY_BY_CODE[category].name]))
+        fallback = (catalogue.CATEGORY_BY_CODE[category].name, catalogue.CATEGORY_BY_CODE[category].name_zh, [], [])
+        name, name_zh, grades, standards = rng.choice(PRODUCTS.get(category, [fallback]))
         valid_until = (
             issued.replace(year=issued.year + 5) - timedelta(days=1)
             if not (issued.month == 2 and issued.day == 29)
@@ -214,5 +256,5 @@ class Command(BaseCommand):
             manufacturer={"name": maker.name, "name_zh": maker.name_zh, "country": maker.country, "city": "", "address": "", "website": ""},
             plants=[{"name": f"{maker.name.split(' #')[0]} works", "country": maker.country, "city": ""}],
         )
-        document["product"].update(name=product, name_zh=catalogue.CATEGORY_BY_CODE[category].name_zh, standards=[], grades=[])
+        document["product"].update(name=name, name_zh=name_zh, standards=standards, grades=grades)
         return document
