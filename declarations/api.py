@@ -63,15 +63,21 @@ class TextField(serializers.CharField):
     Unless it may be blank, the schema also says it needs a character other than whitespace (pattern "\\S"),
     as the field trims whitespace away."""
 
+    # Whitespace by Python's str.isspace() and by the schema's (ECMAScript) \s differ: Python adds \x1c-\x1f and
+    # \x85, ECMAScript adds \ufeff. The field trims the union and the pattern excludes it, so a client that
+    # follows the schema is never refused and never accepted for what the schema forbids.
+    NOT_WHITESPACE = r"[^\s\x1c-\x1f\x85\ufeff]"
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if not self.allow_blank:
-            self.validators.append(RegexValidator(r"\S", gettext_lazy("Write something other than spaces.")))
+            self.validators.append(RegexValidator(self.NOT_WHITESPACE, gettext_lazy("Write something other than spaces.")))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        return value.strip("\ufeff").strip() if self.trim_whitespace else value
 
 
 class StrictBooleanField(serializers.BooleanField):
