@@ -29,8 +29,10 @@ run: system-run install
 
 ## make test: the whole suite. With DATABASE_URL and REDIS_URL set it runs on PostgreSQL with a real
 ## Celery worker on Redis, and nothing is skipped.
+## One pytest process per core (pytest-xdist): each has its own test database and cache prefix, and the worker
+## tests start their own private Redis, so parallel processes cannot see each other's tasks.
 test: system-test install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 lint: install
 	$(VENV)/bin/ruff check .

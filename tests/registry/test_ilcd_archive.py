@@ -251,7 +251,7 @@ def test_publications_without_a_zip_get_one_once(approved):
     declaration = approved()
     built = publishing.build(declaration)
     files = {name: content for name, content in built.files.items() if name != ArtefactName.ILCD_ZIP}
-    older = publishing.Built(built.number, built.document, files)
+    older = publishing.Built(built.number, built.document, files, built.timestamps)
     stored = {name: publishing.store(content, name) for name, content in files.items()}
     publication = publishing._commit(declaration, older, stored, {name: len(content) for name, content in files.items()})
     assert publishing.publications_without_ilcd_archive() == [publication.pk]
