@@ -86,6 +86,8 @@ class VerifyInputSerializer(serializers.Serializer):
                 "successor_version": None,
                 "log_status": "valid",
                 "integrity_error": None,
+                "signature_level": "PAdES-B-LTA",
+                "timestamped_at": "2026-12-03T09:15:02.481000+00:00",
             },
         ),
         api_examples.VERIFY_REQUEST,

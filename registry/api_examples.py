@@ -280,3 +280,33 @@ CONSISTENCY = [
         response_only=True,
     )
 ]
+# The PKI's binary bodies: DER, so the examples say where a real one comes from.
+CRL = [
+    OpenApiExample("root.crl (DER)", external_value=f"{SITE}/api/v1/keys/root.crl", media_type="application/pkix-crl", response_only=True)
+]
+TIMESTAMP_QUERY = [
+    OpenApiExample(
+        "A TimeStampReq",
+        summary="DER bytes, e.g. made by `openssl ts -query -data epd.jws -sha256 -cert -out q.tsq`",
+        value="(DER TimeStampReq, about 60 bytes)",
+        media_type="application/timestamp-query",
+        request_only=True,
+    )
+]
+TIMESTAMP_REPLY = [
+    OpenApiExample(
+        "A TimeStampResp",
+        summary="DER bytes; read them with `openssl ts -reply -in r.tsr -text`",
+        value="(DER TimeStampResp: status granted and the TimeStampToken, about 1.5 KB)",
+        media_type="application/timestamp-reply",
+        response_only=True,
+    )
+]
+TIMESTAMP_TOKEN = [
+    OpenApiExample(
+        "The token over epd.jws",
+        external_value=f"{SITE}/api/v1/timestamps/{SHA}.tst",
+        media_type="application/timestamp-token",
+        response_only=True,
+    )
+]

@@ -2,14 +2,14 @@
 
 from asn1crypto import tsp
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, parsers, permissions, renderers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from declarations.api import ERROR_SCHEMA
 
-from . import timestamping
+from . import api_examples, timestamping
 from .pki import keyring
 from .throttles import RateLimited
 
@@ -60,7 +60,7 @@ class TimeStampQueryParser(parsers.BaseParser):
     description="Named as the CRL distribution point in every certificate the platform root issues (signing keys "
     "and the time-stamping authority). Reissued before its nextUpdate; revoked signing keys are listed with "
     "their revocation time and reason.",
-    responses={(200, "application/pkix-crl"): OpenApiTypes.BINARY},
+    responses={(200, "application/pkix-crl"): OpenApiResponse(OpenApiTypes.BINARY, examples=api_examples.CRL)},
 )
 class CrlView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
@@ -76,7 +76,11 @@ class CrlView(JsonErrors, RateLimited):
     "TimeStampResp (`application/timestamp-reply`). Imprints: SHA-256, SHA-384 or SHA-512. The TSA "
     "certificate (extended key usage timeStamping) chains to the platform root (keys/root.pem).",
     request={"application/timestamp-query": OpenApiTypes.BINARY},
-    responses={(200, "application/timestamp-reply"): OpenApiTypes.BINARY, (400, "application/json"): ERROR_SCHEMA},
+    examples=api_examples.TIMESTAMP_QUERY,
+    responses={
+        (200, "application/timestamp-reply"): OpenApiResponse(OpenApiTypes.BINARY, examples=api_examples.TIMESTAMP_REPLY),
+        (400, "application/json"): ERROR_SCHEMA,
+    },
 )
 class TimeStampView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]
@@ -108,7 +112,18 @@ class TimeStampTokenRenderer(BinaryRenderer):
     description="Addressed by the SHA-256 of the JWS file (the digest the version's artefact list and the log "
     "give for epd.jws and openepd.jws). A TimeStampToken (DER CMS SignedData) whose imprint is SHA-256 of the "
     "JWS's base64url signature value.",
-    responses={(200, "application/timestamp-token"): OpenApiTypes.BINARY, (404, "application/json"): ERROR_SCHEMA},
+    parameters=[
+        OpenApiParameter(
+            "digest",
+            {"type": "string", "pattern": "^[0-9a-f]{64}$", "minLength": 64, "maxLength": 64},
+            OpenApiParameter.PATH,
+            description="SHA-256 of the JWS file, lower-case hex",
+        )
+    ],
+    responses={
+        (200, "application/timestamp-token"): OpenApiResponse(OpenApiTypes.BINARY, examples=api_examples.TIMESTAMP_TOKEN),
+        (404, "application/json"): ERROR_SCHEMA,
+    },
 )
 class TimeStampTokenView(JsonErrors, RateLimited):
     permission_classes = [permissions.AllowAny]

@@ -70,8 +70,11 @@ def _environment(var_dir: Path, site: str = "http://127.0.0.1:8000") -> dict[str
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "EPD", "TOKEN", "API")}
     # The embedded default of `make run`: SQLite and files under VAR_DIR, tasks in-process, and the links it
     # answers with point at the server itself (SITE_URL, 127.0.0.1:8000 there). The anonymous rate limit
-    # (120/minute) would trip over a document's requests made in a few seconds.
-    env.update(VAR_DIR=str(var_dir), SITE_URL=site, THROTTLE_ANON="100000/minute", THROTTLE_USER="100000/minute", PYTHONUNBUFFERED="1")
+    # (120/minute) would trip over a document's requests made in a few seconds. The log's name stays the one
+    # the demo was seeded under (as on `make run`): it is in every signed checkpoint, and a log renamed after
+    # publishing is a log whose checkpoints no longer verify.
+    env.update(VAR_DIR=str(var_dir), SITE_URL=site, LOG_ORIGIN="127.0.0.1:8000/log", PYTHONUNBUFFERED="1")
+    env.update(THROTTLE_ANON="100000/minute", THROTTLE_USER="100000/minute", THROTTLE_VERIFY="100000/minute")
     return env
 
 

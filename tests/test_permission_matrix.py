@@ -161,6 +161,7 @@ POST    /api/v1/verify/                                     -           200  200
 
 # ---- the public registry (registry/public.py)
 GET     /api/v1/epds/                                       -           200  200   200  200  200    200
+GET     /api/v1/epds/facets/                                -           200  200   200  200  200    200
 GET     /api/v1/epds/{registration_number}/                 published   200  200   200  200  200    200
 GET     /api/v1/epds/{registration_number}/versions/        published   200  200   200  200  200    200
 GET     /api/v1/epds/{registration_number}/{name}           published   200  200   200  200  200    200

@@ -35,7 +35,7 @@ def test_buyer_searches_opens_compares_and_downloads(live_server, three_epds, br
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**category=long**")
     assert page.locator(".epd-result").count() == 2
-    page.get_by_label("Product, manufacturer or registration number").fill("sections")
+    page.get_by_label("Product, grade, standard, manufacturer or registration number").fill("sections")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**q=sections**")
     assert page.locator(".epd-result").count() == 1
