@@ -4,6 +4,7 @@ Thin views over the same functions as the API: queries.search() for the list, th
 document for the figures, verify.verify_upload() for the verdict.
 """
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -334,4 +335,6 @@ def verdict_of(answer) -> dict:
         "status_label": RegistryStatus(status).label if status in RegistryStatus.values else status,
         "entry": entry,
         "latest": latest if latest and latest.version != answer.version else None,
+        # When the time-stamping authority saw the signature, for people: to the second, in UTC.
+        "timestamped_at": datetime.fromisoformat(answer.timestamped_at) if answer.timestamped_at else None,
     }
