@@ -4,20 +4,14 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from. Behind NUM_PROXIES reverse proxies (the API throttles' setting, so
-    both count the same address) it is the address the
-    outermost trusted proxy saw, read from X-Forwarded-For counted from the right: entries further left
-    are the client's to write, and trusting them would let a guesser pick a fresh address per attempt."""
-    hops = api_settings.NUM_PROXIES
-    if hops:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR")
+    """The address failures count against: the one the API throttles count (DRF's get_ident), which trusts
+    X-Forwarded-For only as far as NUM_PROXIES proxies append to it; entries further left are the client's to
+    write, and trusting them would let a guesser pick a fresh address per attempt."""
+    return BaseThrottle().get_ident(request)
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
