@@ -275,8 +275,8 @@ class SearchView(PublicView):
     )
     def get(self, request: Request) -> Response:
         query = queries.parse(request.query_params)
-        if query.ranked:
-            body = ranked_page(request, query)
+        if query.words:
+            body = text_page(request, query)
         else:
             entries, self.ordering = queries.ordered(query)
             paginator = Cursor()
@@ -292,26 +292,28 @@ def bad_cursor() -> queries.BadQuery:
     return queries.BadQuery.of("cursor", INVALID_CURSOR)
 
 
-def ranked_page(request: Request, query: queries.Query) -> dict:
-    """A page in relevance order: the cursor holds the (relevance, published_at, id) of the last entry shown.
-    Only forward: `previous` is null in relevance order."""
+def text_page(request: Request, query: queries.Query) -> dict:
+    """A page of a search with words: the cursor holds the [tier, value of the ordering field, id] of the last
+    entry shown (tiers of relevance; one tier in other orders). Only forward: `previous` is null."""
     size = int(request.query_params.get("page_size") or Cursor.page_size)
+    field = queries.ordering_field(query)
     after = None
     if "cursor" in request.query_params:
         try:
-            rank, moment, pk = base64.urlsafe_b64decode(request.query_params["cursor"].encode()).decode().split("|")
-            after = (int(rank), datetime.fromisoformat(moment), int(pk))
-        except (ValueError, UnicodeError) as error:
+            tier, value, pk = json.loads(base64.urlsafe_b64decode(request.query_params["cursor"].encode()))
+            after = (int(tier), None if value is None else field.to_python(value), int(pk))
+        except (ValueError, TypeError, UnicodeError, DjangoValidationError) as error:
             raise bad_cursor() from error
-        if after[1].tzinfo is None:
+        if isinstance(after[1], datetime) and after[1].tzinfo is None:
             raise bad_cursor()
-    rows = queries.ranked_page(query, after, size + 1)
+    rows = queries.text_page(query, after, size + 1)
     following = None
     if len(rows) > size:
-        rank, last = rows[size - 1]
-        cursor = base64.urlsafe_b64encode(f"{rank}|{last.published_at.isoformat()}|{last.pk}".encode()).decode()
+        tier, last = rows[size - 1]
+        value = field.value_to_string(last) if getattr(last, field.attname) is not None else None
+        cursor = base64.urlsafe_b64encode(json.dumps([tier, value, last.pk]).encode()).decode()
         following = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
-    return {"next": following, "previous": None, "results": [entry for _rank, entry in rows[:size]]}
+    return {"next": following, "previous": None, "results": [entry for _tier, entry in rows[:size]]}
 
 
 # The artefacts of the entry as a JSON array of [name, sha256, size, log_index, file], by name.
@@ -331,8 +333,10 @@ def entry_sql(vendor: str, by_version: bool) -> str:
         "artefact": Artefact._meta.db_table,
         "log": LogState._meta.db_table,
     }
+    # The entry's fields by name, not e.*: on PostgreSQL the row also holds the search vector (registry/search.py).
+    columns = ", ".join(f"e.{f.column}" for f in RegistryEntry._meta.concrete_fields)
     return (
-        "SELECT e.*, CAST(p.document AS TEXT) AS document_text, s.version AS superseded_by_version,"
+        "SELECT " + columns + ", CAST(p.document AS TEXT) AS document_text, s.version AS superseded_by_version,"
         " (SELECT tree_size FROM {log} WHERE id = 1) AS log_size, " + ARTEFACTS_JSON[vendor] + " AS artefacts_json"
         " FROM {entry} e JOIN {publication} p ON p.id = e.publication_id LEFT JOIN {entry} s ON s.id = e.superseded_by_id"
         " WHERE e.registration_number = %s AND " + ("e.version = %s" if by_version else "e.is_latest = %s")

@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from time import monotonic
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, OrderBy, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from declarations.validation import ERROR, Finding
 from . import search as text
 from .documents import REGISTRATION_PREFIX
 from .models import RegistryEntry, RegistryStatus
+from .search import TextMatch
 
 MAX_TEXT = 100
 MAX_PAGE_SIZE = 100
@@ -276,34 +278,131 @@ def relevance(query: Query) -> Case:
     )
 
 
-def ranked_page(query: Query, after: tuple[int, datetime, int] | None, size: int) -> list[tuple[int, RegistryEntry]]:
-    """Up to `size` (relevance, entry) of a ranked query in relevance order (see relevance()), after the position
-    `after` (relevance, published_at, id) of the last entry of the page before.
+# A text search reads this many rows in page order before it considers the full-text index (first_rows); it
+# asks the index first when the index can find at most INDEX_FIRST_MATCHES; it reads on in page order as far as
+# WALK_ROWS_MAX rows when that costs less than gathering every match (reading a row in order and checking its
+# words costs about twice what gathering a match from the index and sorting it does).
+PROBE_ROWS = 1000
+INDEX_FIRST_MATCHES = 2000
+WALK_ROWS_MAX = 20000
+WALK_COST = 2
 
-    Each relevance is read newest first, tier after tier, one query each and only as far as the page needs, so
-    that PostgreSQL walks its newest-first index or a trigram bitmap instead of sorting every match by a computed
-    rank. When a page has seen all of the product-name tier, the rest is "the matches but those", which the
-    planner estimates well; "the matches whose names do not match" looks common to it even when it is empty,
-    and it would walk the whole index to find nothing."""
-    entries, exact, names = filtered(query), _exact_number(query), text.matches_names(query.words)
+
+def first_rows(entries: QuerySet[RegistryEntry], match: TextMatch, ordering: tuple[str, ...], size: int) -> list[RegistryEntry]:
+    """The first `size` of `entries` in `ordering` whose text is a `match`, read whichever way is cheap.
+
+    A planner cannot tell how many EPDs hold both "hot" and "coil": it multiplies their shares as if independent
+    and, thinking a few hundred rows match, gathers every match from the index and sorts them (ten thousand at
+    100,000 EPDs); or, thinking many match, walks the whole table in page order for a rare word. So:
+    - where one of the words is rare (text.most_matches: at most INDEX_FIRST_MATCHES EPDs hold it), the index
+      gathers the matches and they are sorted: a registration number, a manufacturer's name;
+    - otherwise the first PROBE_ROWS rows in page order are read and checked one by one, which stops as soon as
+      the page is full: words on more than about 2 % of the EPDs go no further;
+    - if the page is not full, the share of matches seen says what the rest costs: reading on in page order,
+      or gathering every match from the index (then few enough to sort)."""
+    bound = text.most_matches(match)
+    if bound is not None and bound <= INDEX_FIRST_MATCHES:
+        return _gathered(entries, match, ordering, size)
+    found = _walked(entries, match, ordering, size, PROBE_ROWS)
+    if len(found) >= size:
+        return found
+    share, rows = len(found) / PROBE_ROWS, text.table_rows()
+    walk = PROBE_ROWS * size / len(found) * 1.25 if found else None
+    if walk is not None and rows is not None and walk <= WALK_ROWS_MAX and walk * WALK_COST < share * rows:
+        found = _walked(entries, match, ordering, size, int(walk))
+        if len(found) >= size:
+            return found
+    return _gathered(entries, match, ordering, size)
+
+
+def _walked(entries, match: TextMatch, ordering: tuple[str, ...], size: int, window: int) -> list[RegistryEntry]:
+    """The matches among the first `window` of `entries` in page order (stops when `size` are found)."""
+    window_sql, window_params = text.with_vector(entries).order_by(*_order_by(ordering))[:window].query.sql_with_params()
+    condition, condition_params = match.sql_on("w", connection)
+    columns = ", ".join(f"w.{connection.ops.quote_name(f.column)}" for f in RegistryEntry._meta.concrete_fields)
+    order = ", ".join(_order_sql("w", name) for name in ordering)
+    return list(
+        RegistryEntry.objects.raw(
+            f"SELECT {columns} FROM ({window_sql}) w WHERE {condition} ORDER BY {order} LIMIT %s",
+            [*window_params, *condition_params, size],
+        )
+    )
+
+
+def _gathered(entries, match: TextMatch, ordering: tuple[str, ...], size: int) -> list[RegistryEntry]:
+    """The first `size` matches, every match gathered (from the full-text index) and sorted. On PostgreSQL in a
+    materialised CTE, so that the planner cannot choose to walk the table in page order instead."""
+    matching = entries.filter(match)
+    if connection.vendor != "postgresql":
+        return list(matching.order_by(*_order_by(ordering))[:size])
+    sql, params = matching.order_by().query.sql_with_params()
+    order = ", ".join(_order_sql("m", name) for name in ordering)
+    return list(RegistryEntry.objects.raw(f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM m ORDER BY {order} LIMIT %s", [*params, size]))
+
+
+def _order_by(ordering: tuple[str, ...]) -> list[OrderBy]:
+    """Null values last in ascending and first in descending order, as PostgreSQL's indexes hold them, on
+    every database (SQLite would put them first in ascending order)."""
+    return [F(name[1:]).desc(nulls_first=True) if name.startswith("-") else F(name).asc(nulls_last=True) for name in ordering]
+
+
+def _order_sql(alias: str, name: str) -> str:
+    column = connection.ops.quote_name(RegistryEntry._meta.get_field(name.lstrip("-")).column)
+    return f"{alias}.{column} DESC NULLS FIRST" if name.startswith("-") else f"{alias}.{column} ASC NULLS LAST"
+
+
+def after_position(ordering: tuple[str, ...], position: tuple) -> Q:
+    """The rows after `position` (the values of `ordering`'s fields, the last one the id) in `_order_by` order."""
+    (name, _id_name), (value, pk) = ordering, position
+    field, descending = name.lstrip("-"), name.startswith("-")
+    after = "lt" if descending else "gt"
+    if value is None:  # among the nulls: the rest of them, then (descending) every value
+        nulls = Q(**{f"{field}__isnull": True, f"id__{after}": pk})
+        return nulls | Q(**{f"{field}__isnull": False}) if descending else nulls
+    later = Q(**{f"{field}__{after}": value}) | Q(**{field: value, f"id__{after}": pk})
+    return later | Q(**{f"{field}__isnull": True}) if not descending else later
+
+
+def text_page(query: Query, after: tuple | None, size: int) -> list[tuple[int, RegistryEntry]]:
+    """Up to `size` (tier, entry) of a search with words, after the position `after` = (tier, value, id) of the
+    last entry of the page before, where value is the entry's value of the ordering field.
+
+    In relevance order the tiers come one after the other (see relevance()), each newest first, each read by
+    first_rows() only as far as the page needs; in any other order there is one tier. When a page has seen all
+    of the product-name tier, the rest is "the matches but those", which the index answers well; "the matches
+    whose names do not match" would be read row by row when the names match often."""
+    entries, words = filtered(replace(query, q="")), query.words
+    everything = text.matches(words)
+    if not query.ranked:
+        tiers = [(0, entries, everything)]
+        ordering = ORDERINGS[query.ordering]
+    else:
+        exact, names = _exact_number(query), text.matches_names(words)
+        others = entries.exclude(exact) if exact is not None else entries
+        tiers = [(1, others, names), (2, others, everything)]
+        if exact is not None:
+            tiers.insert(0, (0, entries.filter(exact), everything))
+        ordering = ("-published_at", "-id")
     rows: list[tuple[int, RegistryEntry]] = []
     seen_all_names = after is None or after[0] == 0
-    for rank in (0, 1, 2):
-        if (rank == 0 and exact is None) or (after is not None and rank < after[0]):
+    for tier, tier_entries, condition in tiers:
+        if after is not None and tier < after[0]:
             continue
-        tier = entries.filter(exact) if rank == 0 else entries.exclude(exact) if exact is not None else entries
-        if rank == 1:
-            tier = tier.filter(names)
-        elif rank == 2:
+        if tier == 2 and query.ranked:
             named = [entry.pk for r, entry in rows if r == 1]
-            tier = tier.exclude(pk__in=named) if seen_all_names else tier.exclude(names)
-        if after is not None and rank == after[0]:
-            tier = tier.filter(Q(published_at__lt=after[1]) | Q(published_at=after[1], id__lt=after[2]))
-        found = list(tier.order_by("-published_at", "-id")[: size - len(rows)])
-        rows += [(rank, entry) for entry in found]
+            tier_entries = tier_entries.exclude(pk__in=named) if seen_all_names else tier_entries.exclude(text.matches_names(words))
+        if after is not None and tier == after[0]:
+            tier_entries = tier_entries.filter(after_position(ordering, after[1:]))
+        rows += [(tier, entry) for entry in first_rows(tier_entries, condition, ordering, size - len(rows))]
         if len(rows) >= size:
             break
     return rows
+
+
+def ordering_field(query: Query):
+    """The field a page of a search with words is ordered by (its value is the cursor's position)."""
+    name = ORDERINGS[DEFAULT_ORDERING if query.ranked else query.ordering][0]
+    return RegistryEntry._meta.get_field(name.lstrip("-"))
 
 
 FACETS = ("category", "production_route", "country")

@@ -25,11 +25,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from time import monotonic
 
 import snowballstemmer
-from django.db.models import F, Q, Value
+from django.db import connection
+from django.db.models import Expression, F
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import BooleanField
-from django.db.models.lookups import Lookup
 
 from declarations import catalogue
 
@@ -80,8 +82,9 @@ def _tails(token: str) -> list[str]:
     return [token[m.start() :] for m in _BOUNDARY.finditer(token) if len(token) - m.start() >= 2]
 
 
-def _value_tokens(value: str, *, whole: bool = False) -> list[str]:
-    """The document tokens of one field value; `whole` also joins the entire value ("EN 10080" → "en10080")."""
+def _value_tokens(value: str, *, whole: bool = False, join: bool = True) -> list[str]:
+    """The document tokens of one field value; `whole` also joins the entire value ("EN 10080" → "en10080"),
+    `join=False` leaves out the joined forms of words joined by punctuation."""
     folded = fold(value)
     chunks = [folded.replace(" ", "")] if whole and " " in folded.strip() else []
     tokens: list[str] = []
@@ -94,7 +97,7 @@ def _value_tokens(value: str, *, whole: bool = False) -> list[str]:
                 latin.append(text)
                 token = _latin(text)
                 tokens += [token, *_tails(token)]
-        if len(latin) > 1:
+        if join and len(latin) > 1:
             joined = _latin("".join(latin))
             tokens += [joined, *_tails(joined)]
     return tokens
@@ -115,10 +118,13 @@ def document_text(document: dict) -> str:
         *catalogue.category_terms(category),
         *catalogue.route_terms(product.get("production_route") or ""),
     ]
-    wholes = [*(product.get("grades") or []), *(product.get("standards") or []), document.get("registration_number") or ""]
+    wholes = [*(product.get("grades") or []), *(product.get("standards") or [])]
     name_tokens = [t for value in names if isinstance(value, str) for t in _value_tokens(value)]
     other_tokens = [t for value in others for t in _value_tokens(value)]
     other_tokens += [t for value in wholes if isinstance(value, str) for t in _value_tokens(value, whole=True)]
+    # The registration number by its parts only: a joined "epdsteel2026000123" would be a token of its own in
+    # every EPD, and each prefix query ("epd", "2026") would enumerate them all in the full-text index.
+    other_tokens += _value_tokens(document.get("registration_number") or "", join=False)
     return f" {_line(name_tokens)} {NAMES_END} {_line(other_tokens)} "
 
 
@@ -141,27 +147,119 @@ def query_words(q: str) -> list[Word]:
     return words
 
 
-class Like(Lookup):
-    """`field LIKE pattern`, the pattern used as given: search tokens hold no LIKE wildcards."""
+VECTOR_COLUMN = "search_vector"  # PostgreSQL only: generated from search_text (migration 0011), GIN-indexed
+NAMES_MARK = "~"  # the vector holds each product-name token once more behind this mark
 
-    lookup_name = "search_like"
-    prepare_rhs = False
 
-    @property
-    def output_field(self):
-        return BooleanField()
+class TextMatch(Expression):
+    """Every token starts a token of the search text (`names`: of the product names). One condition, two
+    spellings: on PostgreSQL `search_vector @@ 'hot' & 'roll'` (exact lexemes: the vector holds every prefix,
+    so GIN intersects posting lists), elsewhere `search_text LIKE '% hot%' AND …` (SQLite scans)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, tokens: tuple[str, ...], names: bool = False):
+        super().__init__()
+        self.tokens, self.names = tokens, names
+        self.column = F("search_text")
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, expressions):
+        (self.column,) = expressions
 
     def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+        return self.sql_on(compiler.quote_name_unless_alias(self.column.alias), connection)
+
+    def sql_on(self, table: str, connection) -> tuple[str, list]:
+        """The condition on the rows of `table` (a quoted name or alias)."""
+        if connection.vendor == "postgresql":
+            return f"{table}.{connection.ops.quote_name(VECTOR_COLUMN)} @@ CAST(%s AS tsquery)", [tsquery(self.tokens, names=self.names)]
+        pattern = f"%{NAMES_END}%" if self.names else "%"
+        column = f"{table}.{connection.ops.quote_name('search_text')}"
+        return "(" + " AND ".join([f"{column} LIKE %s"] * len(self.tokens)) + ")", [f"% {t}{pattern}" for t in self.tokens]
 
 
-def matches(words: list[Word]) -> Q:
+def with_vector(entries):
+    """`entries` selecting the PostgreSQL vector too, for a TextMatch on an outer query (sql_on) to check."""
+    if connection.vendor != "postgresql":
+        return entries  # search_text is selected anyway
+    table = connection.ops.quote_name(entries.model._meta.db_table)
+    return entries.annotate(**{VECTOR_COLUMN: RawSQL(f"{table}.{connection.ops.quote_name(VECTOR_COLUMN)}", ())})
+
+
+# The vector's lexeme statistics, per process: (deadline on the monotonic clock, rows, share by lexeme, share of
+# the rarest lexeme counted), read from pg_stats, which ANALYZE (and autovacuum) keeps.
+_STATISTICS: list[tuple[float, float, dict[str, float], float]] = []
+STATISTICS_SECONDS = 300
+
+
+def _statistics() -> tuple[float, dict[str, float], float] | None:
+    """(rows, share by lexeme, share of the rarest lexeme counted) of the vector, or None without statistics."""
+    if connection.vendor != "postgresql":
+        return None
+    if not _STATISTICS or _STATISTICS[0][0] < monotonic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs FROM pg_class c"
+                " LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = %s WHERE c.relname = %s",
+                [VECTOR_COLUMN, "registry_registryentry"],
+            )
+            rows, lexemes, shares = cursor.fetchone() or (0, None, None)
+        # most_common_elem_freqs ends with the least and the greatest share of the lexemes before it.
+        known = dict(zip(lexemes, shares, strict=False)) if lexemes else {}
+        _STATISTICS[:] = [(monotonic() + STATISTICS_SECONDS, rows, known, shares[-2] if shares else 1.0)]
+    _deadline, rows, known, rarest = _STATISTICS[0]
+    return (rows, known, rarest) if rows > 0 and known else None
+
+
+def table_rows() -> float | None:
+    """About how many rows the registry has (PostgreSQL's statistics), or None without statistics."""
+    statistics = _statistics()
+    return statistics[0] if statistics else None
+
+
+def most_matches(match: TextMatch) -> float | None:
+    """At most how many EPDs `match` can find, from PostgreSQL's statistics: the rows times the share of the
+    rarest of its lexemes (a bound that holds however the words go together, unlike the planner's estimate,
+    which multiplies the shares). None where there are no statistics (SQLite; before the first ANALYZE)."""
+    statistics = _statistics()
+    if statistics is None:
+        return None
+    rows, known, rarest = statistics
+    terms = tsquery_terms(match.tokens, names=match.names)
+    return rows * min(1.0 if prefix else known.get(lexeme, rarest) for lexeme, prefix in terms)
+
+
+def tsquery(tokens: tuple[str, ...], *, names: bool = False) -> str:
+    """The tsquery of `tokens` for the vector of migration 0011, where every prefix of a token is a lexeme:
+    "'hot' & 'roll'"; a whole number ("10 ") as "'=10'"; a single ASCII letter by prefix ("'h':*")."""
+    return " & ".join(
+        "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
+        for lexeme, prefix in tsquery_terms(tokens, names=names)
+    )
+
+
+def tsquery_terms(tokens: tuple[str, ...], *, names: bool = False) -> list[tuple[str, bool]]:
+    """(lexeme, matched by prefix) of each token."""
+    mark = NAMES_MARK if names else ""
+    return [
+        (mark + "=" + token.strip(), False) if token.endswith(" ") else (mark + token, len(token) == 1 and token.isascii())
+        for token in tokens
+    ]
+
+
+def _tokens(words: list[Word]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(token for word in words for token in word.tokens))
+
+
+def matches(words: list[Word]) -> TextMatch:
     """Every token of every word starts a token of the search text."""
-    return Q(*(Like(F("search_text"), Value(f"% {token}%")) for word in words for token in word.tokens))
+    return TextMatch(_tokens(words))
 
 
-def matches_names(words: list[Word]) -> Q:
+def matches_names(words: list[Word]) -> TextMatch:
     """Every token of every word starts a token of the product names."""
-    return Q(*(Like(F("search_text"), Value(f"% {token}%{NAMES_END}%")) for word in words for token in word.tokens))
+    return TextMatch(_tokens(words), names=True)

@@ -326,7 +326,6 @@ def test_query_counts_do_not_grow_with_the_registry(client, db):
     number = RegistryEntry.objects.filter(status="valid").first().registration_number
     paths = [
         ("/api/v1/epds/", {}),
-        ("/api/v1/epds/", {"q": "steel", "category": "long", "ordering": "gwp_a1a3"}),
         ("/api/v1/epds/facets/", {"q": "steel"}),
         (f"/api/v1/epds/{number}/", {}),
         (f"/api/v1/epds/{number}/versions/", {}),
@@ -337,9 +336,13 @@ def test_query_counts_do_not_grow_with_the_registry(client, db):
         ("/api/v1/changes.atom", {"page_size": "2"}),
     ]
     small = [count_queries(client, path, **params) for path, params in paths]
-    # In relevance order a page reads the tiers it needs (product names, then the rest): one or two queries.
+    # With words a page reads the tiers it needs (product names, then the rest), each in at most three queries
+    # (queries.first_rows: in page order, further in page order, from the index), and the vector's statistics
+    # once in five minutes on PostgreSQL: never more, however large the registry.
     ranked = [{"q": "steel"}, {"q": "rebar coil"}, {"q": "钢筋", "country": "CN"}]
-    assert all(count_queries(client, "/api/v1/epds/", **params) <= 2 for params in ranked)
+    ranked.append({"q": "steel", "category": "long", "ordering": "gwp_a1a3"})
+    most = 2 * 3 + 1
+    assert all(count_queries(client, "/api/v1/epds/", **params) <= most for params in ranked)
     call_command("generate_registry", count=1000, seed=2, stdout=open("/dev/null", "w"))  # noqa: SIM115
     from django.core.cache import cache
 
@@ -349,7 +352,7 @@ def test_query_counts_do_not_grow_with_the_registry(client, db):
     forget_category_values()
     large = [count_queries(client, path, **params) for path, params in paths]
     assert large == small, list(zip(paths, small, large, strict=True))
-    assert all(count_queries(client, "/api/v1/epds/", **params) <= 2 for params in ranked)
+    assert all(count_queries(client, "/api/v1/epds/", **params) <= most for params in ranked)
     assert small[3] <= 2, "single EPD: one statement, plus the category's values when its cache is cold"
 
 

@@ -6,6 +6,13 @@ Manufacturers (one per ~25 EPDs, so several thousand at 100,000), EPDs, publishe
 publications (a full document from declarations.samples, i.e. values from the reference ranges by route and
 category) and registry entries, written with bulk inserts in batches behind a progress bar.
 Each carries its openEPD document (built, not validated, as compact JSON: tests read that build strictly).
+
+    manage.py generate_registry --count 100000 --copies 9     # 1,000,000: the 100,000 and nine copies
+
+--copies (PostgreSQL) then copies every generated EPD that many times in SQL, each copy under its own EPD,
+registration number and openEPD id (in the row, the document, the openEPD document and the search text, which
+is checked against search.document_text for a sample): building a document in Python costs about 5 ms, so a
+million would take hours, and copies take minutes. A copy keeps its original's manufacturer, product and dates.
 What they do not have: signed artefacts (no PDF is rendered) and transparency-log entries, so the change
 feed and verify know nothing of them; search, detail, versions, categories and manufacturers do.
 """
@@ -24,7 +31,7 @@ from accounts.models import Organization, User
 from declarations import catalogue
 from declarations.models import EPD, Declaration
 from declarations.samples import sample_document
-from registry import exports, search
+from registry import exports, openxpd, search
 from registry.documents import REGISTRATION_PREFIX
 from registry.models import Publication, RegistryEntry, RegistryStatus
 
@@ -104,6 +111,91 @@ def insert(model, rows: list) -> list:
     return rows
 
 
+def _columns(model, **overrides: str) -> tuple[str, str]:
+    """The column list of an INSERT … SELECT copying `model`'s rows aliased `o` (the primary key left to its
+    identity), and the select list, where `overrides` give SQL for some columns instead of o.<column>."""
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = set(overrides) - set(columns)
+    if unknown:
+        raise CommandError(f"no such columns in {model._meta.db_table}: {sorted(unknown)}")
+    return ", ".join(columns), ", ".join(overrides.get(c, f"o.{c}") for c in columns)
+
+
+def copy_generated(author: User, copies: int, batch: int) -> int:
+    """Copy the EPDs the generator made (one version each) `copies` times; returns how many were added."""
+    sources = list(
+        Publication.objects.filter(declaration__created_by=author, version=1)
+        .order_by("pk")
+        .values_list("declaration__epd_id", "registration_number")
+    )
+    epd_columns, epd_select = _columns(EPD, registration_number="m.new_number")
+    declaration_columns, declaration_select = _columns(Declaration, epd_id="m.new_epd")
+    publication_columns, publication_select = _columns(
+        Publication,
+        registration_number="m.new_number",
+        declaration_id="nd.id",
+        # The number and the openEPD id appear in the documents as strings, nowhere else as these strings.
+        document="replace(replace(o.document::text, m.old_number, m.new_number), m.old_openepd, m.new_openepd)::jsonb",
+        openepd="replace(replace(o.openepd, m.old_number, m.new_number), m.old_openepd, m.new_openepd)",
+    )
+    entry_columns, entry_select = _columns(
+        RegistryEntry,
+        registration_number="m.new_number",
+        openepd_id="m.new_openepd",
+        publication_id="np.id",
+        # The number's own token: "000123" (search.document_text).
+        search_text="replace(o.search_text, ' ' || m.old_digits || ' ', ' ' || m.new_digits || ' ')",
+    )
+    epd, declaration, publication, entry = (m._meta.db_table for m in (EPD, Declaration, Publication, RegistryEntry))
+    statements = [
+        f"INSERT INTO {epd} (id, {epd_columns}) SELECT m.new_epd, {epd_select}"
+        f" FROM copy_map m JOIN {epd} o ON o.id = m.old_epd",
+        f"INSERT INTO {declaration} ({declaration_columns}) SELECT {declaration_select}"
+        f" FROM copy_map m JOIN {declaration} o ON o.epd_id = m.old_epd",
+        f"INSERT INTO {publication} ({publication_columns}) SELECT {publication_select}"
+        f" FROM copy_map m JOIN {declaration} od ON od.epd_id = m.old_epd JOIN {publication} o ON o.declaration_id = od.id"
+        f" JOIN {declaration} nd ON nd.epd_id = m.new_epd",
+        f"INSERT INTO {entry} ({entry_columns}) SELECT {entry_select}"
+        f" FROM copy_map m JOIN {entry} o ON o.registration_number = m.old_number AND o.version = 1"
+        f" JOIN {publication} np ON np.registration_number = m.new_number AND np.version = 1",
+    ]
+    first_new = RegistryEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    added = 0
+    with tqdm(total=copies * len(sources), unit="copies", disable=None) as bar:
+        for _copy in range(copies):
+            for start in range(0, len(sources), batch):
+                chunk = sources[start : start + batch]
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [epd, len(chunk)])
+                    new_ids = [pk for (pk,) in cursor.fetchall()]
+                    cursor.execute(
+                        "CREATE TEMP TABLE copy_map (old_epd bigint, new_epd bigint, old_number text, new_number text,"
+                        " old_openepd text, new_openepd text, old_digits text, new_digits text) ON COMMIT DROP"
+                    )
+                    with cursor.cursor.copy("COPY copy_map FROM STDIN") as copy:
+                        for (old_epd, number), new_epd in zip(chunk, new_ids, strict=True):
+                            prefix, digits = number.rsplit("-", 1)
+                            new_number = f"{prefix}-{new_epd:06d}"
+                            copy.write_row(
+                                [old_epd, new_epd, number, new_number, openxpd.openxpd_id(number, 1),
+                                 openxpd.openxpd_id(new_number, 1), digits, f"{new_epd:06d}"]
+                            )  # fmt: skip
+                    for statement in statements:
+                        cursor.execute(statement)
+                added += len(chunk)
+                bar.update(len(chunk))
+    _check_copies(first_new)
+    return added
+
+
+def _check_copies(after_pk: int, sample: int = 200) -> None:
+    """The copies' search text is what search.document_text makes of their documents (a sample of them)."""
+    copied = RegistryEntry.objects.filter(pk__gt=after_pk).order_by("?")[:sample]
+    for registration_number, search_text, document in copied.values_list("registration_number", "search_text", "publication__document"):
+        if search_text != search.document_text(document):
+            raise CommandError(f"the copy {registration_number}'s search text is not its document's")
+
+
 class Command(BaseCommand):
     help = "Generate synthetic published EPDs (bulk inserts, progress bar)."
 
@@ -112,10 +204,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--batch", type=int, default=5000)
         parser.add_argument("--per-manufacturer", type=int, default=25)
+        parser.add_argument("--copies", type=int, default=0, help="then copy each generated EPD this many times (PostgreSQL)")
 
-    def handle(self, *args, count, seed, batch, per_manufacturer, **options):
-        if count < 1 or batch < 1:
-            raise CommandError("--count and --batch must be positive")
+    def handle(self, *args, count, seed, batch, per_manufacturer, copies, **options):
+        if count < 1 or batch < 1 or copies < 0:
+            raise CommandError("--count and --batch must be positive, --copies zero or more")
+        if copies and connection.vendor != "postgresql":
+            raise CommandError("--copies copies rows in PostgreSQL's SQL; use --count alone on SQLite")
         rng = random.Random(seed)
         author = self._author()
         makers = self._manufacturers(rng, max(1, count // per_manufacturer))
@@ -130,6 +225,9 @@ class Command(BaseCommand):
                     self._batch(rng, size, makers, categories, weights, author, today)
                 done += size
                 bar.update(size)
+        if copies:
+            copied = copy_generated(author, copies, batch)
+            self.stdout.write(f"{copied} copies of generated EPDs added.")
         with connection.cursor() as cursor:  # fresh statistics, so the first searches get the right plans
             cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"{count} EPDs from {len(makers)} manufacturers generated."))
