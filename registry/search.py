@@ -21,6 +21,7 @@ only, which is what relevance ranks second (queries.py). SQLite answers these LI
 from a GIN trigram index on the same column (migrations 0003 and 0009). Nothing else is indexed.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -221,16 +222,18 @@ def table_rows() -> float | None:
     return statistics[0] if statistics else None
 
 
-def most_matches(match: TextMatch) -> float | None:
+def most_matches(match: TextMatch) -> int | None:
     """At most how many EPDs `match` can find, from PostgreSQL's statistics: the rows times the share of the
     rarest of its lexemes (a bound that holds however the words go together, unlike the planner's estimate,
-    which multiplies the shares). None where there are no statistics (SQLite; before the first ANALYZE)."""
+    which multiplies the shares); as exact as ANALYZE's sample, which is every row up to 300,000 rows at the
+    vector's statistics target. None where there are no statistics (SQLite; before the first ANALYZE)."""
     statistics = _statistics()
     if statistics is None:
         return None
     rows, known, rarest = statistics
     terms = tsquery_terms(match.tokens, names=match.names)
-    return rows * min(1.0 if prefix else known.get(lexeme, rarest) for lexeme, prefix in terms)
+    # Shares are float4: rounded up, so that rows × share is never a hair below the count it stands for.
+    return math.ceil(rows * min(1.0 if prefix else known.get(lexeme, rarest) for lexeme, prefix in terms) * (1 + 1e-6))
 
 
 def tsquery(tokens: tuple[str, ...], *, names: bool = False) -> str:

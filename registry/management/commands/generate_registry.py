@@ -207,13 +207,13 @@ class Command(BaseCommand):
         parser.add_argument("--copies", type=int, default=0, help="then copy each generated EPD this many times (PostgreSQL)")
 
     def handle(self, *args, count, seed, batch, per_manufacturer, copies, **options):
-        if count < 1 or batch < 1 or copies < 0:
-            raise CommandError("--count and --batch must be positive, --copies zero or more")
+        if count < 0 or batch < 1 or copies < 0 or not (count or copies):
+            raise CommandError("--count (or --copies) must be positive, --batch positive, --copies zero or more")
         if copies and connection.vendor != "postgresql":
             raise CommandError("--copies copies rows in PostgreSQL's SQL; use --count alone on SQLite")
         rng = random.Random(seed)
         author = self._author()
-        makers = self._manufacturers(rng, max(1, count // per_manufacturer))
+        makers = self._manufacturers(rng, max(1, count // per_manufacturer)) if count else []
         categories = list(CATEGORY_WEIGHTS)
         weights = [CATEGORY_WEIGHTS[c] for c in categories]
         today = timezone.localdate()
