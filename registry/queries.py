@@ -10,6 +10,7 @@ exactly the same things. By default only the latest version of each EPD is liste
 import bisect
 import difflib
 import functools
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
@@ -288,20 +289,24 @@ WALK_ROWS_MAX = 20000
 WALK_COST = 2
 
 
-def first_rows(entries: QuerySet[RegistryEntry], match: TextMatch, ordering: tuple[str, ...], size: int) -> list[RegistryEntry]:
+def first_rows(
+    entries: QuerySet[RegistryEntry], match: TextMatch, ordering: tuple[str, ...], size: int, narrowed: bool = True
+) -> list[RegistryEntry]:
     """The first `size` of `entries` in `ordering` whose text is a `match`, read whichever way is cheap.
 
     A planner cannot tell how many EPDs hold both "hot" and "coil": it multiplies their shares as if independent
     and, thinking a few hundred rows match, gathers every match from the index and sorts them (ten thousand at
     100,000 EPDs); or, thinking many match, walks the whole table in page order for a rare word. So:
-    - where one of the words is rare (text.most_matches: at most INDEX_FIRST_MATCHES EPDs hold it), the index
-      gathers the matches and they are sorted: a registration number, a manufacturer's name;
+    - where at most INDEX_FIRST_MATCHES EPDs can match, the index gathers the matches and they are sorted: when
+      one of the words is that rare (text.most_matches: a registration number, a manufacturer's name), or the
+      other filters leave that few (the planner's estimate, which is good for plain columns: a country; asked
+      only when `narrowed`, i.e. the search has filters besides its words and status);
     - otherwise the first PROBE_ROWS rows in page order are read and checked one by one, which stops as soon as
       the page is full: words on more than about 2 % of the EPDs go no further;
     - if the page is not full, the share of matches seen says what the rest costs: reading on in page order,
       or gathering every match from the index (then few enough to sort)."""
     bound = text.most_matches(match)
-    if bound is not None and bound <= INDEX_FIRST_MATCHES:
+    if bound is not None and (bound <= INDEX_FIRST_MATCHES or (narrowed and _estimated_rows(entries) <= INDEX_FIRST_MATCHES)):
         return _gathered(entries, match, ordering, size)
     found = _walked(entries, match, ordering, size, PROBE_ROWS)
     if len(found) >= size:
@@ -313,6 +318,15 @@ def first_rows(entries: QuerySet[RegistryEntry], match: TextMatch, ordering: tup
         if len(found) >= size:
             return found
     return _gathered(entries, match, ordering, size)
+
+
+def _estimated_rows(entries: QuerySet) -> float:
+    """How many rows PostgreSQL's planner expects `entries` to have."""
+    sql, params = entries.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
 
 
 def _walked(entries, match: TextMatch, ordering: tuple[str, ...], size: int, window: int) -> list[RegistryEntry]:
@@ -373,6 +387,7 @@ def text_page(query: Query, after: tuple | None, size: int) -> list[tuple[int, R
     whose names do not match" would be read row by row when the names match often."""
     entries, words = filtered(replace(query, q="")), query.words
     everything = text.matches(words)
+    narrowed = any(getattr(query, name) not in (None, "") for name in DROPPABLE)
     if not query.ranked:
         tiers = [(0, entries, everything)]
         ordering = ORDERINGS[query.ordering]
@@ -393,7 +408,7 @@ def text_page(query: Query, after: tuple | None, size: int) -> list[tuple[int, R
             tier_entries = tier_entries.exclude(pk__in=named) if seen_all_names else tier_entries.exclude(text.matches_names(words))
         if after is not None and tier == after[0]:
             tier_entries = tier_entries.filter(after_position(ordering, after[1:]))
-        rows += [(tier, entry) for entry in first_rows(tier_entries, condition, ordering, size - len(rows))]
+        rows += [(tier, entry) for entry in first_rows(tier_entries, condition, ordering, size - len(rows), narrowed)]
         if len(rows) >= size:
             break
     return rows
