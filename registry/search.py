@@ -9,16 +9,19 @@ British spellings (reference/search_synonyms.json), English endings (Snowball: "
 CJK characters is indexed as its character bigrams plus its last character, and a query run of two or more
 characters becomes its bigrams, so 螺纹钢 finds 螺纹 and 纹钢, and a single 钢 finds any token starting with it.
 
-A query token matches a document token that starts with it, written `search_text LIKE '% token%'`, so `S355`
-finds S355JR and `galv` finds galvanized; a number of one or two digits matches whole tokens only. The
-document also holds, for words joined by punctuation, the joined form ("hotroll", "en10080", "gbt1499.2")
-and, for tokens mixing letters and digits, their tails from each letter/digit boundary ("hrb400e" also as
-"400e"), so `HRB 400E`, `EN10080` and `400E` match too.
+A query token matches a document token that starts with it, so `S355` finds S355JR and `galv` finds
+galvanized; a number of one or two digits matches whole tokens only. The document also holds, for words joined
+by punctuation, the joined form ("hotroll", "en10080", "gbt1499.2") and, for tokens mixing letters and digits,
+their tails from each letter/digit boundary ("hrb400e" also as "400e"), so `HRB 400E`, `EN10080` and `400E`
+match too. The registration number is held by its parts only (TextMatch's index would hold a joined number as a
+lexeme of its own for every EPD).
 
 The product names come first, then " | ", then everything else (manufacturer, category names and synonyms,
-production route, grades, standards, registration number): `LIKE '% token%|%'` matches in the product names
-only, which is what relevance ranks second (queries.py). SQLite answers these LIKEs by scanning; PostgreSQL
-from a GIN trigram index on the same column (migrations 0003 and 0009). Nothing else is indexed.
+production route, grades, standards, registration number), so that "every word in the product names" (what
+relevance ranks second, queries.py) is a match too. TextMatch is the one condition, spelt for each database:
+SQLite scans with `search_text LIKE '% token%'` (`'% token%|%'` in the names); PostgreSQL looks up exact
+lexemes in a GIN-indexed vector generated from search_text that holds every prefix of every token (migration
+0011), and PostgreSQL's statistics of that vector bound how many EPDs a word can find (most_matches).
 """
 
 import math
