@@ -139,6 +139,10 @@ DATABASES = {
 # A kept connection the database dropped (restart, failover, idle timeout) is checked and reopened at the first
 # query of a request, instead of failing that request with a 500 on every worker.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A search gathering thousands of matches (registry/queries.py) keeps its bitmap exact within this memory;
+    # PostgreSQL's default 4 MB turns it lossy at a million EPDs and rechecks every row of each page it touches.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={os.environ.get('DB_WORK_MEM', '32MB')}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several threads (eager tasks, the dev server) write; wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

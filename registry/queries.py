@@ -286,6 +286,7 @@ def relevance(query: Query) -> Case:
 PROBE_ROWS = 1000
 INDEX_FIRST_MATCHES = 2000
 WALK_ROWS_MAX = 20000
+WALK_ROUNDS = 3
 WALK_COST = 2
 
 
@@ -303,21 +304,29 @@ def first_rows(
       only when `narrowed`, i.e. the search has filters besides its words and status);
     - otherwise the first PROBE_ROWS rows in page order are read and checked one by one, which stops as soon as
       the page is full: words on more than about 2 % of the EPDs go no further;
-    - if the page is not full, the share of matches seen says what the rest costs: reading on in page order,
-      or gathering every match from the index (then few enough to sort)."""
-    bound = text.most_matches(match)
-    if bound is not None and (bound <= INDEX_FIRST_MATCHES or (narrowed and _estimated_rows(entries) <= INDEX_FIRST_MATCHES)):
+    - if the page is not full, reading further in page order (at most WALK_ROUNDS reads, each at least twice as
+      far, as far as the share of matches seen says the page needs) while that costs less than gathering, whose
+      cost is bounded by the rarest word's EPDs: never the planner's product of shares."""
+    bound, rows = text.most_matches(match), text.table_rows()
+    estimate = _estimated_rows(entries) if narrowed and bound is not None and bound > INDEX_FIRST_MATCHES else None
+    if bound is not None and (bound <= INDEX_FIRST_MATCHES or (estimate is not None and estimate <= INDEX_FIRST_MATCHES)):
         return _gathered(entries, match, ordering, size)
-    found = _walked(entries, match, ordering, size, PROBE_ROWS)
-    if len(found) >= size:
-        return found
-    share, rows = len(found) / PROBE_ROWS, text.table_rows()
-    walk = PROBE_ROWS * size / len(found) * 1.25 if found else None
-    if walk is not None and rows is not None and walk <= WALK_ROWS_MAX and walk * WALK_COST < share * rows:
-        found = _walked(entries, match, ordering, size, int(walk))
-        if len(found) >= size:
-            return found
-    return _gathered(entries, match, ordering, size)
+    # Gathering reads at most as many rows as hold the rarest word or pass the filters; reading in page order
+    # passes over the rows the filters drop too (rows / estimate of them for each one kept).
+    gather = min(bound, estimate) if bound is not None and estimate is not None else bound
+    skipped = rows / estimate if rows and estimate else 1
+    window = PROBE_ROWS
+    for _round in range(WALK_ROUNDS):
+        found = _walked(entries, match, ordering, size, window)
+        if len(found) >= size or gather is None:
+            break
+        # Matches come in runs (an EPD's versions, a mill's products published together, words that go with
+        # low or high GWP), so the share seen so far is a guess: read at least twice as far, while that costs
+        # less than gathering.
+        window = max(2 * window, int(window * size / len(found) * 1.25)) if found else 4 * window
+        if window > WALK_ROWS_MAX or window * WALK_COST * skipped >= gather:
+            break
+    return found if len(found) >= size else _gathered(entries, match, ordering, size)
 
 
 def _estimated_rows(entries: QuerySet) -> float:
@@ -334,10 +343,9 @@ def _walked(entries, match: TextMatch, ordering: tuple[str, ...], size: int, win
     window_sql, window_params = text.with_vector(entries).order_by(*_order_by(ordering))[:window].query.sql_with_params()
     condition, condition_params = match.sql_on("w", connection)
     columns = ", ".join(f"w.{connection.ops.quote_name(f.column)}" for f in RegistryEntry._meta.concrete_fields)
-    order = ", ".join(_order_sql("w", name) for name in ordering)
     return list(
         RegistryEntry.objects.raw(
-            f"SELECT {columns} FROM ({window_sql}) w WHERE {condition} ORDER BY {order} LIMIT %s",
+            f"SELECT {columns} FROM ({window_sql}) w WHERE {condition} ORDER BY {_order_list('w', ordering)} LIMIT %s",
             [*window_params, *condition_params, size],
         )
     )
@@ -345,13 +353,22 @@ def _walked(entries, match: TextMatch, ordering: tuple[str, ...], size: int, win
 
 def _gathered(entries, match: TextMatch, ordering: tuple[str, ...], size: int) -> list[RegistryEntry]:
     """The first `size` matches, every match gathered (from the full-text index) and sorted. On PostgreSQL in a
-    materialised CTE, so that the planner cannot choose to walk the table in page order instead."""
+    materialised CTE, so that the planner cannot choose to walk the table in page order instead, and only the
+    ids and sort keys of the matches are sorted; the page's rows are read after."""
     matching = entries.filter(match)
     if connection.vendor != "postgresql":
         return list(matching.order_by(*_order_by(ordering))[:size])
-    sql, params = matching.order_by().query.sql_with_params()
-    order = ", ".join(_order_sql("m", name) for name in ordering)
-    return list(RegistryEntry.objects.raw(f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM m ORDER BY {order} LIMIT %s", [*params, size]))
+    keys = list(dict.fromkeys(["id", *(name.lstrip("-") for name in ordering)]))
+    sql, params = matching.order_by().values(*keys).query.sql_with_params()
+    columns = ", ".join(f"e.{connection.ops.quote_name(f.column)}" for f in RegistryEntry._meta.concrete_fields)
+    return list(
+        RegistryEntry.objects.raw(
+            f"WITH m AS MATERIALIZED ({sql}), top AS (SELECT * FROM m ORDER BY {_order_list('m', ordering)} LIMIT %s)"
+            f" SELECT {columns} FROM top JOIN {RegistryEntry._meta.db_table} e ON e.id = top.id"
+            f" ORDER BY {_order_list('top', ordering)}",
+            [*params, size],
+        )
+    )
 
 
 def _order_by(ordering: tuple[str, ...]) -> list[OrderBy]:
@@ -360,9 +377,13 @@ def _order_by(ordering: tuple[str, ...]) -> list[OrderBy]:
     return [F(name[1:]).desc(nulls_first=True) if name.startswith("-") else F(name).asc(nulls_last=True) for name in ordering]
 
 
-def _order_sql(alias: str, name: str) -> str:
-    column = connection.ops.quote_name(RegistryEntry._meta.get_field(name.lstrip("-")).column)
-    return f"{alias}.{column} DESC NULLS FIRST" if name.startswith("-") else f"{alias}.{column} ASC NULLS LAST"
+def _order_list(alias: str, ordering: tuple[str, ...]) -> str:
+    """ORDER BY's list for the rows of `alias`, as _order_by orders them."""
+    terms = []
+    for name in ordering:
+        column = f"{alias}.{connection.ops.quote_name(RegistryEntry._meta.get_field(name.lstrip('-')).column)}"
+        terms.append(f"{column} DESC NULLS FIRST" if name.startswith("-") else f"{column} ASC NULLS LAST")
+    return ", ".join(terms)
 
 
 def after_position(ordering: tuple[str, ...], position: tuple) -> Q:
