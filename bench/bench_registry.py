@@ -4,6 +4,9 @@
     .venv/bin/python bench/bench_registry.py --count 1000000 --database bench_registry_1m
     BENCH_DATABASE=bench_search .venv/bin/python bench/bench_registry.py --cold
 
+A million EPDs are quicker made from 100,000 and nine copies (docs/benchmarks.md): `createdb -T bench_search
+bench_search_1m`, then `manage.py generate_registry --count 0 --copies 9` on it.
+
 1. Makes sure PostgreSQL database --database holds --count published EPDs (manage.py generate_registry; the
    database is created and migrated if missing, and kept for the next run).
 2. Starts gunicorn (production settings: DEBUG off) on a free port with --workers processes.
