@@ -536,7 +536,8 @@ def suggestions(query: Query) -> list[dict]:
     corrections = []
     for word in words:
         if not filtered(Query(q=word.text, statuses=query.statuses)).exists():
-            close = difflib.get_close_matches(text.fold(word.text), _vocabulary(), n=1, cutoff=0.75)
+            folded = text.fold(word.text)
+            close = difflib.get_close_matches(folded, [term for term in _vocabulary() if term != folded], n=1, cutoff=0.75)
             if close:
                 corrections.append({"correct": word.text, "to": close[0], "q": query.q.replace(word.text, close[0])})
     return (corrections + found)[:MAX_SUGGESTIONS]
