@@ -536,8 +536,9 @@ def suggestions(query: Query) -> list[dict]:
     corrections = []
     for word in words:
         if not filtered(Query(q=word.text, statuses=query.statuses)).exists():
-            folded = text.fold(word.text)
-            close = difflib.get_close_matches(folded, [term for term in _vocabulary() if term != folded], n=1, cutoff=0.75)
+            # Not a term the search already reads as this word ("galvanised" for "galvanized", the word itself).
+            others = [term for term in _vocabulary() if text.query_words(term)[0].tokens != word.tokens]
+            close = difflib.get_close_matches(text.fold(word.text), others, n=1, cutoff=0.75)
             if close:
                 corrections.append({"correct": word.text, "to": close[0], "q": query.q.replace(word.text, close[0])})
     return (corrections + found)[:MAX_SUGGESTIONS]
