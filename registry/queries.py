@@ -342,10 +342,9 @@ def _walked(entries, match: TextMatch, ordering: tuple[str, ...], size: int, win
     """The matches among the first `window` of `entries` in page order (stops when `size` are found)."""
     window_sql, window_params = text.with_vector(entries).order_by(*_order_by(ordering))[:window].query.sql_with_params()
     condition, condition_params = match.sql_on("w", connection)
-    columns = ", ".join(f"w.{connection.ops.quote_name(f.column)}" for f in RegistryEntry._meta.concrete_fields)
     return list(
         RegistryEntry.objects.raw(
-            f"SELECT {columns} FROM ({window_sql}) w WHERE {condition} ORDER BY {_order_list('w', ordering)} LIMIT %s",
+            f"SELECT {_entry_columns('w')} FROM ({window_sql}) w WHERE {condition} ORDER BY {_order_list('w', ordering)} LIMIT %s",
             [*window_params, *condition_params, size],
         )
     )
@@ -360,15 +359,20 @@ def _gathered(entries, match: TextMatch, ordering: tuple[str, ...], size: int) -
         return list(matching.order_by(*_order_by(ordering))[:size])
     keys = list(dict.fromkeys(["id", *(name.lstrip("-") for name in ordering)]))
     sql, params = matching.order_by().values(*keys).query.sql_with_params()
-    columns = ", ".join(f"e.{connection.ops.quote_name(f.column)}" for f in RegistryEntry._meta.concrete_fields)
     return list(
         RegistryEntry.objects.raw(
             f"WITH m AS MATERIALIZED ({sql}), top AS (SELECT * FROM m ORDER BY {_order_list('m', ordering)} LIMIT %s)"
-            f" SELECT {columns} FROM top JOIN {RegistryEntry._meta.db_table} e ON e.id = top.id"
+            f" SELECT {_entry_columns('e')} FROM top JOIN {RegistryEntry._meta.db_table} e ON e.id = top.id"
             f" ORDER BY {_order_list('top', ordering)}",
             [*params, size],
         )
     )
+
+
+def _entry_columns(alias: str) -> str:
+    """The entry's columns on the rows of `alias`, by name: on PostgreSQL the row also holds the search vector,
+    which a page does not need to carry."""
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in RegistryEntry._meta.concrete_fields)
 
 
 def _order_by(ordering: tuple[str, ...]) -> list[OrderBy]:
